@@ -1,0 +1,227 @@
+/**
+ * The configuration schema: every setting Quire reads, with its one documented default.
+ *
+ * A setting `section.key` is set by the environment variable `QUIRE_<SECTION>_<KEY>` (camelCase keys become
+ * SNAKE_CASE: `federation.heartbeatSeconds` is `QUIRE_FEDERATION_HEARTBEAT_SECONDS`) or by the same path in the
+ * `--config` file. The environment wins over the file, and the file over the default. docs/configuration.md is
+ * generated from this table (`npm run docs:config`), and a unit test keeps the two in step.
+ */
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { booleanSetting, enumSetting, integerSetting, portSetting, stringSetting, type Setting } from './setting';
+
+const both = ['central', 'site'] as const;
+const centralOnly = ['central'] as const;
+const siteOnly = ['site'] as const;
+
+export const configSchema = {
+  data: {
+    dir: stringSetting({
+      roles: both,
+      defaultValue: './var',
+      doc: 'Directory for everything the server writes: the embedded SQLite database, the spool, the site credential. Created at start-up if missing.',
+      allowEmpty: false,
+    }),
+  },
+  db: {
+    url: stringSetting({
+      roles: both,
+      defaultValue: ({ role, resolved }) => `sqlite:${path.join(String(resolved.data.dir), `${role}.db`)}`,
+      defaultDoc: '`sqlite:<data dir>/<role>.db` (central.db or site.db)',
+      doc: 'Database. `sqlite:PATH` for the embedded SQLite database (small sites, demos), or `mysql://user:pass@host:port/db` for MySQL/MariaDB (production).',
+      pattern: /^(sqlite:.+|mysql:\/\/.+)$/,
+      patternDoc: '`sqlite:PATH` or `mysql://user:pass@host:port/db`',
+      allowEmpty: false,
+      secret: true,
+    }),
+    poolSize: integerSetting(1, 200, {
+      roles: both,
+      defaultValue: 10,
+      doc: 'Maximum connections in the MySQL/MariaDB pool. Ignored for SQLite, which uses one connection.',
+    }),
+  },
+  http: {
+    host: stringSetting({
+      roles: both,
+      defaultValue: '0.0.0.0',
+      doc: 'Address the HTTP server (REST API, console, health and metrics) listens on.',
+      allowEmpty: false,
+    }),
+    port: portSetting({
+      roles: both,
+      defaultValue: ({ role }) => (role === 'central' ? 8080 : 8090),
+      defaultDoc: '8080 on central, 8090 on a site',
+      doc: 'HTTP port for the REST API, `/healthz`, `/readyz` and `/metrics`.',
+    }),
+    shutdownTimeoutSeconds: integerSetting(0, 600, {
+      roles: both,
+      defaultValue: 10,
+      doc: 'On SIGINT/SIGTERM, how long in-flight requests may take to finish before their connections are closed.',
+    }),
+  },
+  log: {
+    level: enumSetting(['error', 'warn', 'info', 'http', 'debug'] as const, {
+      roles: both,
+      defaultValue: 'info',
+      doc: 'Lowest level written to the JSON log on standard output. `http` adds one line per request.',
+    }),
+  },
+  admin: {
+    username: stringSetting({
+      roles: both,
+      defaultValue: 'admin',
+      doc: 'User name of the first administrator, created when the user table is empty.',
+      pattern: /^[A-Za-z0-9._@-]{1,64}$/,
+      patternDoc: '1–64 letters, digits, `.`, `_`, `@` or `-`',
+      allowEmpty: false,
+    }),
+    password: stringSetting({
+      roles: both,
+      defaultValue: '',
+      defaultDoc: 'none: a random password is generated and printed once',
+      doc: 'Password of the first administrator, used only when that account is created. When empty, a random password is generated and printed once on standard error. At least 8 characters.',
+      pattern: /^.{8,}$/,
+      patternDoc: 'at least 8 characters',
+      secret: true,
+    }),
+  },
+  auth: {
+    tokenTtlMinutes: integerSetting(1, 43200, {
+      roles: both,
+      defaultValue: 480,
+      doc: 'Lifetime of a bearer token from `POST /api/v1/auth/login`.',
+    }),
+    maxFailedLogins: integerSetting(1, 100, {
+      roles: both,
+      defaultValue: 5,
+      doc: 'Consecutive failed logins after which an account is locked.',
+    }),
+    lockoutMinutes: integerSetting(1, 1440, {
+      roles: both,
+      defaultValue: 15,
+      doc: 'How long a locked account stays locked.',
+    }),
+  },
+  grpc: {
+    host: stringSetting({
+      roles: centralOnly,
+      defaultValue: '0.0.0.0',
+      doc: 'Address the federation gRPC server listens on.',
+      allowEmpty: false,
+    }),
+    port: portSetting({
+      roles: centralOnly,
+      defaultValue: 8093,
+      doc: 'Port of the federation gRPC server that sites connect to.',
+    }),
+    tlsCertFile: stringSetting({
+      roles: centralOnly,
+      defaultValue: '',
+      defaultDoc: 'empty: plaintext',
+      doc: 'PEM certificate (chain) for the federation server. With `grpc.tlsKeyFile`, the server speaks TLS only.',
+    }),
+    tlsKeyFile: stringSetting({
+      roles: centralOnly,
+      defaultValue: '',
+      defaultDoc: 'empty: plaintext',
+      doc: 'PEM private key matching `grpc.tlsCertFile`.',
+    }),
+  },
+  federation: {
+    enrolmentTokenTtlHours: integerSetting(1, 720, {
+      roles: centralOnly,
+      defaultValue: 72,
+      doc: 'How long a one-time site enrolment token stays valid.',
+    }),
+    heartbeatSeconds: integerSetting(1, 300, {
+      roles: both,
+      defaultValue: 10,
+      doc: 'Interval between heartbeats on the federation session, sent by both sides.',
+    }),
+    heartbeatTimeoutSeconds: integerSetting(2, 900, {
+      roles: both,
+      defaultValue: 30,
+      doc: 'A session with no message from the peer for this long is closed (and, on a site, reconnected).',
+    }),
+    reconnectMinMs: integerSetting(50, 60000, {
+      roles: siteOnly,
+      defaultValue: 500,
+      doc: 'First reconnect delay after the link to central drops. Each failed attempt doubles it, with jitter.',
+    }),
+    reconnectMaxMs: integerSetting(100, 600000, {
+      roles: siteOnly,
+      defaultValue: 15000,
+      doc: 'Upper bound of the reconnect delay.',
+    }),
+  },
+  site: {
+    name: stringSetting({
+      roles: siteOnly,
+      defaultValue: () => hostname(),
+      defaultDoc: "the machine's host name",
+      doc: 'Name of this site, as shown at central. Informational once enrolled: central knows the site by its id.',
+      allowEmpty: false,
+    }),
+  },
+  central: {
+    address: stringSetting({
+      roles: siteOnly,
+      defaultValue: '',
+      defaultDoc: 'empty: standalone site',
+      doc: "Central's federation address as `host:port`. Empty runs the site standalone, without federation.",
+      pattern: /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/,
+      patternDoc: '`host:port`',
+    }),
+    tls: booleanSetting({
+      roles: siteOnly,
+      defaultValue: false,
+      doc: 'Connect to central over TLS.',
+    }),
+    caFile: stringSetting({
+      roles: siteOnly,
+      defaultValue: '',
+      defaultDoc: "empty: the system's trusted CAs",
+      doc: "PEM CA certificate that signed central's federation certificate (with `central.tls`).",
+    }),
+  },
+  enrolment: {
+    token: stringSetting({
+      roles: siteOnly,
+      defaultValue: '',
+      doc: "One-time enrolment token from central's `POST /api/v1/sites`. Used once, when the site has no credential yet; the credential it is exchanged for is kept in the data dir.",
+      secret: true,
+    }),
+  },
+  spool: {
+    dir: stringSetting({
+      roles: siteOnly,
+      defaultValue: ({ resolved }) => path.join(String(resolved.data.dir), 'spool'),
+      defaultDoc: '`<data dir>/spool`',
+      doc: 'Where received print jobs are stored until they are printed or deleted.',
+      allowEmpty: false,
+    }),
+  },
+  ipp: {
+    port: portSetting({
+      roles: siteOnly,
+      defaultValue: 631,
+      doc: 'IPP/IPPS print intake port (`ipp://HOST:PORT/printers/QUEUE`).',
+    }),
+  },
+  lpd: {
+    port: portSetting({
+      roles: siteOnly,
+      defaultValue: 515,
+      doc: 'LPD (RFC 1179) print intake port.',
+    }),
+  },
+} satisfies Record<string, Record<string, Setting<unknown>>>;
+
+export type ConfigSchema = typeof configSchema;
+
+/** The resolved, typed configuration. */
+export type QuireConfig = {
+  readonly [S in keyof ConfigSchema]: {
+    readonly [K in keyof ConfigSchema[S]]: ConfigSchema[S][K] extends Setting<infer T> ? T : never;
+  };
+} & { readonly role: 'central' | 'site' };

@@ -1,0 +1,74 @@
+/**
+ * Error types with stable codes.
+ *
+ * Every error that reaches a client or an operator carries a code that never changes between releases (so scripts
+ * and support notes can rely on it) and a message that says what to fix. HTTP front-ends map `httpStatus`;
+ * other front-ends map the code to their own protocol status.
+ */
+
+/** The stable error codes. Add new codes; never rename or reuse one. */
+export const ErrorCode = {
+  ConfigInvalid: 'CONFIG_INVALID',
+  BadRequest: 'BAD_REQUEST',
+  ValidationFailed: 'VALIDATION_FAILED',
+  NotFound: 'NOT_FOUND',
+  Conflict: 'CONFLICT',
+  AuthRequired: 'AUTH_REQUIRED',
+  AuthInvalidCredentials: 'AUTH_INVALID_CREDENTIALS',
+  AuthAccountLocked: 'AUTH_ACCOUNT_LOCKED',
+  AuthAccountDisabled: 'AUTH_ACCOUNT_DISABLED',
+  Forbidden: 'FORBIDDEN',
+  EnrolmentTokenInvalid: 'ENROLMENT_TOKEN_INVALID',
+  SiteCredentialInvalid: 'SITE_CREDENTIAL_INVALID',
+  DbUrlInvalid: 'DB_URL_INVALID',
+  NotReady: 'NOT_READY',
+  Internal: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const defaultHttpStatus: Record<ErrorCode, number> = {
+  CONFIG_INVALID: 500,
+  BAD_REQUEST: 400,
+  VALIDATION_FAILED: 400,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  AUTH_REQUIRED: 401,
+  AUTH_INVALID_CREDENTIALS: 401,
+  AUTH_ACCOUNT_LOCKED: 423,
+  AUTH_ACCOUNT_DISABLED: 403,
+  FORBIDDEN: 403,
+  ENROLMENT_TOKEN_INVALID: 401,
+  SITE_CREDENTIAL_INVALID: 401,
+  DB_URL_INVALID: 500,
+  NOT_READY: 503,
+  INTERNAL: 500,
+};
+
+/**
+ * The one error type the domain throws. `details` is extra structured context that is safe to show to the
+ * client (for example which field failed); never put secrets in it.
+ */
+export class QuireError extends Error {
+  readonly code: ErrorCode;
+  readonly httpStatus: number;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: { details?: Record<string, unknown>; httpStatus?: number; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'QuireError';
+    this.code = code;
+    this.httpStatus = options.httpStatus ?? defaultHttpStatus[code];
+    this.details = options.details;
+  }
+}
+
+/** True when `err` is a QuireError with the given code (or any code when none is given). */
+export function isQuireError(err: unknown, code?: ErrorCode): err is QuireError {
+  return err instanceof QuireError && (code === undefined || err.code === code);
+}
+
+/** A short, printable description of any thrown value, for logs. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

@@ -1,0 +1,11 @@
+/**
+ * @quire/common: the building blocks both servers share. See docs/architecture.md for what lives where.
+ */
+export * from './errors';
+export * from './ids';
+export * from './crypto';
+export * from './config';
+export * from './logging/logger';
+export * from './db/data-source';
+export * from './db/columns';
+export * from './metrics/registry';
