@@ -23,6 +23,7 @@ export const ErrorCode = {
   DbUrlInvalid: 'DB_URL_INVALID',
   NotReady: 'NOT_READY',
   Internal: 'INTERNAL',
+  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -42,6 +43,7 @@ const defaultHttpStatus: Record<ErrorCode, number> = {
   DB_URL_INVALID: 500,
   NOT_READY: 503,
   INTERNAL: 500,
+  PAYLOAD_TOO_LARGE: 413,
 };
 
 /**

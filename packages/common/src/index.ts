@@ -9,3 +9,4 @@ export * from './logging/logger';
 export * from './db/data-source';
 export * from './db/columns';
 export * from './metrics/registry';
+export * from './cli/run-command';

@@ -200,6 +200,11 @@ export const configSchema = {
       doc: 'Where received print jobs are stored until they are printed or deleted.',
       allowEmpty: false,
     }),
+    minFreeMb: integerSetting(0, 1048576, {
+      roles: siteOnly,
+      defaultValue: 100,
+      doc: 'The site reports not ready (`/readyz` 503) when the spool file system has less free space than this, in MiB, so a load balancer or monitor notices before jobs are refused.',
+    }),
   },
   ipp: {
     port: portSetting({

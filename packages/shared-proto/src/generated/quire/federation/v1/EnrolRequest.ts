@@ -1,0 +1,14 @@
+// Original file: quire/federation/v1/federation.proto
+
+
+export interface EnrolRequest {
+  'token'?: (string);
+  'siteName'?: (string);
+  'siteVersion'?: (string);
+}
+
+export interface EnrolRequest__Output {
+  'token': (string);
+  'siteName': (string);
+  'siteVersion': (string);
+}

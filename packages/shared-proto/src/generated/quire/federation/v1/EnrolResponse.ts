@@ -1,0 +1,14 @@
+// Original file: quire/federation/v1/federation.proto
+
+
+export interface EnrolResponse {
+  'siteId'?: (string);
+  'siteName'?: (string);
+  'credential'?: (string);
+}
+
+export interface EnrolResponse__Output {
+  'siteId': (string);
+  'siteName': (string);
+  'credential': (string);
+}

@@ -1,0 +1,15 @@
+// Original file: quire/federation/v1/federation.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface SiteHeartbeat {
+  'sentAtMs'?: (number | string | Long);
+  'uptimeS'?: (number | string | Long);
+  'rssBytes'?: (number | string | Long);
+}
+
+export interface SiteHeartbeat__Output {
+  'sentAtMs': (string);
+  'uptimeS': (string);
+  'rssBytes': (string);
+}

@@ -1,0 +1,17 @@
+// Original file: quire/federation/v1/federation.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface Welcome {
+  'centralVersion'?: (string);
+  'protocolVersion'?: (number);
+  'heartbeatSeconds'?: (number);
+  'serverTimeMs'?: (number | string | Long);
+}
+
+export interface Welcome__Output {
+  'centralVersion': (string);
+  'protocolVersion': (number);
+  'heartbeatSeconds': (number);
+  'serverTimeMs': (string);
+}
