@@ -24,6 +24,7 @@ export const ErrorCode = {
   NotReady: 'NOT_READY',
   Internal: 'INTERNAL',
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  SiteCredentialCorrupt: 'SITE_CREDENTIAL_CORRUPT',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -44,6 +45,7 @@ const defaultHttpStatus: Record<ErrorCode, number> = {
   NOT_READY: 503,
   INTERNAL: 500,
   PAYLOAD_TOO_LARGE: 413,
+  SITE_CREDENTIAL_CORRUPT: 500,
 };
 
 /**

@@ -23,10 +23,14 @@ function generate(outDir) {
   const cli = require.resolve('@grpc/proto-loader/build/bin/proto-loader-gen-types.js');
   // Running from the proto dir with a relative include keeps absolute checkout paths out of the output, so the
   // committed files are the same on every machine.
-  execFileSync(process.execPath, [cli, ...generatorFlags, '-I', '.', '-O', path.resolve(outDir), ...protoFiles], {
-    cwd: protoDir,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  execFileSync(
+    process.execPath,
+    [cli, ...generatorFlags, '-I', '.', '-O', path.resolve(outDir), ...protoFiles],
+    {
+      cwd: protoDir,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
 }
 
 // `node scripts/gen-types.cjs [outDir]`: outDir defaults to the committed src/generated.

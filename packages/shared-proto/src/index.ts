@@ -22,7 +22,10 @@ export type { EnrolResponse, EnrolResponse__Output } from './generated/quire/fed
 export type { Hello, Hello__Output } from './generated/quire/federation/v1/Hello';
 export type { Welcome, Welcome__Output } from './generated/quire/federation/v1/Welcome';
 export type { SiteHeartbeat, SiteHeartbeat__Output } from './generated/quire/federation/v1/SiteHeartbeat';
-export type { CentralHeartbeat, CentralHeartbeat__Output } from './generated/quire/federation/v1/CentralHeartbeat';
+export type {
+  CentralHeartbeat,
+  CentralHeartbeat__Output,
+} from './generated/quire/federation/v1/CentralHeartbeat';
 
 /** The federation protocol version this build speaks; a site sends it in Hello, central in Welcome. */
 export const PROTOCOL_VERSION = 1;
@@ -104,7 +107,9 @@ export function siteSessionMetadata(siteId: string, credential: string): grpc.Me
  * Read the site id and credential from Session call metadata, or null when either is missing or malformed.
  * The bearer scheme name is matched case-insensitively, as in HTTP.
  */
-export function readSiteSessionMetadata(metadata: grpc.Metadata): { siteId: string; credential: string } | null {
+export function readSiteSessionMetadata(
+  metadata: grpc.Metadata,
+): { siteId: string; credential: string } | null {
   const siteId = firstString(metadata.get(SITE_ID_METADATA_KEY));
   const authorization = firstString(metadata.get(AUTHORIZATION_METADATA_KEY));
   if (!siteId || !authorization) return null;

@@ -62,21 +62,28 @@ async function runApt(description: string, args: readonly string[], input?: stri
   });
   if (result.code !== 0) {
     const how = result.signal ? `was killed by ${result.signal}` : `exited with code ${result.code}`;
-    throw new Error(`${description} failed: ${args.join(' ')} ${how}. Last output:\n${tailLines(result.output)}`);
+    throw new Error(
+      `${description} failed: ${args.join(' ')} ${how}. Last output:\n${tailLines(result.output)}`,
+    );
   }
   progress(`${description} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 function aptUpdateOnce(): Promise<void> {
   // Only a successful update is remembered, so a transient mirror failure is retried by the next install.
-  aptUpdated ??= runApt('apt-get update', ['apt-get', ...APT_LOCK_OPTIONS, 'update', '-q']).catch((err: unknown) => {
-    aptUpdated = undefined;
-    throw err;
-  });
+  aptUpdated ??= runApt('apt-get update', ['apt-get', ...APT_LOCK_OPTIONS, 'update', '-q']).catch(
+    (err: unknown) => {
+      aptUpdated = undefined;
+      throw err;
+    },
+  );
   return aptUpdated;
 }
 
-async function installMissing(packages: readonly string[], options: EnsureDebianPackagesOptions): Promise<void> {
+async function installMissing(
+  packages: readonly string[],
+  options: EnsureDebianPackagesOptions,
+): Promise<void> {
   const missing = await missingDebianPackages(packages);
   if (missing.length === 0) return;
   if (!isRoot()) {
@@ -90,11 +97,21 @@ async function installMissing(packages: readonly string[], options: EnsureDebian
   if (options.debconf) {
     await runApt('debconf-set-selections', ['debconf-set-selections'], options.debconf);
   }
-  const install = ['apt-get', ...APT_LOCK_OPTIONS, 'install', '-y', '-q', '--no-install-recommends', ...missing];
+  const install = [
+    'apt-get',
+    ...APT_LOCK_OPTIONS,
+    'install',
+    '-y',
+    '-q',
+    '--no-install-recommends',
+    ...missing,
+  ];
   await runApt(`apt-get install ${missing.join(' ')}`, install);
   const stillMissing = await missingDebianPackages(missing);
   if (stillMissing.length > 0) {
-    throw new Error(`apt-get reported success but these packages are still not installed: ${stillMissing.join(' ')}`);
+    throw new Error(
+      `apt-get reported success but these packages are still not installed: ${stillMissing.join(' ')}`,
+    );
   }
 }
 

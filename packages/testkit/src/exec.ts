@@ -28,7 +28,11 @@ export interface RunCommandOptions {
  * a non-zero exit (callers decide what failure means); it rejects only when the command cannot be started at
  * all, e.g. when the binary is missing, with an error that names the command.
  */
-export function runCommand(command: string, args: readonly string[], options: RunCommandOptions = {}): Promise<CommandResult> {
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  options: RunCommandOptions = {},
+): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       env: { ...process.env, ...options.env },
@@ -38,7 +42,9 @@ export function runCommand(command: string, args: readonly string[], options: Ru
     child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
     const timer =
-      options.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
     child.on('error', (err) => {
       clearTimeout(timer);
       reject(new Error(`cannot run ${command}: ${err.message}`, { cause: err }));

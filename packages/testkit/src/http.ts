@@ -57,5 +57,7 @@ export async function waitForHttp(url: string, options: WaitForHttpOptions = {})
     }
     await sleep(Math.max(0, Math.min(intervalMs, deadline - Date.now())));
   }
-  throw new Error(`waitForHttp: ${url} did not answer with status ${status} within ${timeoutMs} ms (last: ${lastSeen})`);
+  throw new Error(
+    `waitForHttp: ${url} did not answer with status ${status} within ${timeoutMs} ms (last: ${lastSeen})`,
+  );
 }

@@ -1,1 +1,26 @@
-export {};
+/**
+ * @quire/testkit: real services for tests (MariaDB, managed processes, free ports, HTTP readiness), the
+ * per-driver suite helper, and the mocha reporter and hooks used by scripts/run-tests.js.
+ *
+ * It depends on nothing from the product, so any package's tests (and the e2e suite) can use it.
+ */
+export { type EnsureDebianPackagesOptions, ensureDebianPackages, missingDebianPackages } from './debian';
+export { type CommandResult, type RunCommandOptions, runCommand, tailLines } from './exec';
+export { freePort } from './ports';
+export { type ExitStatus, type StartProcessOptions, ManagedProcess, startProcess } from './process';
+export { type WaitForHttpOptions, waitForHttp } from './http';
+export { type MariaDbServer, startMariaDb } from './mariadb';
+export { sharedMariaDb, stopSharedMariaDb } from './shared-mariadb';
+export {
+  type TestDatabaseUrls,
+  type TestDriver,
+  forEachDriver,
+  mariaDbTestUrl,
+  sqliteTestUrl,
+  testDatabaseUrl,
+  testDatabaseUrls,
+} from './databases';
+export { type TrackedResource, stopAllTracked, track } from './registry';
+export { repoRoot, testRunDir } from './run-dir';
+export { mochaGlobalTeardown } from './mocha-hooks';
+export { default as SummaryReporter, summaryLine } from './reporter';

@@ -62,7 +62,7 @@ export class ManagedProcess {
 
   constructor(
     readonly name: string,
-    private readonly child: ChildProcessWithoutNullStreams,
+    child: ChildProcessWithoutNullStreams,
     private readonly capture: OutputCapture,
   ) {
     if (child.pid === undefined) throw new Error(`${name} has no PID`);
@@ -124,7 +124,8 @@ export class ManagedProcess {
    */
   waitForLine(pattern: RegExp, timeoutMs = DEFAULT_WAIT_MS, stream?: StreamName): Promise<RegExpExecArray> {
     return new Promise((resolve, reject) => {
-      const matchOf = (text: string): RegExpExecArray | null => new RegExp(pattern.source, pattern.flags).exec(text);
+      const matchOf = (text: string): RegExpExecArray | null =>
+        new RegExp(pattern.source, pattern.flags).exec(text);
       const earlier = this.capture.linesOf(stream).find((line) => matchOf(line.text));
       if (earlier) return resolve(matchOf(earlier.text) as RegExpExecArray);
       const finish = (error: Error | undefined, match?: RegExpExecArray): void => {
@@ -215,7 +216,9 @@ export function startProcess(options: StartProcessOptions): ManagedProcess {
   // Errors after a successful spawn (a failed kill, say) surface through the exit status instead.
   child.on('error', () => undefined);
   if (child.pid === undefined) {
-    throw new Error(`cannot start ${options.name}: ${options.command} could not be executed (not found or not executable)`);
+    throw new Error(
+      `cannot start ${options.name}: ${options.command} could not be executed (not found or not executable)`,
+    );
   }
   const capture = new OutputCapture(logFileFor(options.name), (options.keepKb ?? 256) * 1024);
   const managed = new ManagedProcess(options.name, child, capture);

@@ -68,19 +68,21 @@ export class SiteSessionRegistry {
 
   /** Make `session` the live session of its site, ending the one it replaces, and record the site as seen. */
   attach(session: RegisteredSession): void {
-    const known = this.sites.get(session.siteId);
-    const previous = known?.live;
-    const seenAt = this.now();
-    const entry: KnownSite = {
+    const update = {
       live: session,
       siteName: session.siteName,
       siteVersion: session.siteVersion,
       remoteAddr: session.remoteAddr,
-      lastSeenAt: seenAt,
-      lastRecordedAt: known?.lastRecordedAt ?? null,
-      recording: known?.recording ?? false,
+      lastSeenAt: this.now(),
     };
-    this.sites.set(session.siteId, entry);
+    let entry = this.sites.get(session.siteId);
+    const previous = entry?.live ?? null;
+    if (entry) {
+      Object.assign(entry, update);
+    } else {
+      entry = { ...update, lastRecordedAt: null, recording: false };
+      this.sites.set(session.siteId, entry);
+    }
     if (previous && previous !== session) {
       this.options.logger.warn('federation session replaced by a newer one from the same site', {
         siteId: session.siteId,
@@ -163,7 +165,8 @@ export class SiteSessionRegistry {
   private record(siteId: string, known: KnownSite, force: boolean): void {
     const seenAt = known.lastSeenAt;
     const intervalMs = this.options.heartbeatSeconds * 1000;
-    const due = force || known.lastRecordedAt === null || seenAt.getTime() - known.lastRecordedAt >= intervalMs;
+    const due =
+      force || known.lastRecordedAt === null || seenAt.getTime() - known.lastRecordedAt >= intervalMs;
     if (!due || known.recording) return;
     known.recording = true;
     known.lastRecordedAt = seenAt.getTime();

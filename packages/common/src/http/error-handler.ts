@@ -49,7 +49,9 @@ function fromBodyParserError(err: Error & BodyParserError): QuireError {
 export function toClientError(err: unknown): QuireError {
   if (isQuireError(err)) return err;
   if (isBodyParserError(err)) return fromBodyParserError(err);
-  return new QuireError(ErrorCode.Internal, 'Internal server error; the server log has the details', { cause: err });
+  return new QuireError(ErrorCode.Internal, 'Internal server error; the server log has the details', {
+    cause: err,
+  });
 }
 
 /** The body for a QuireError. */

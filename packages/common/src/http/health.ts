@@ -50,7 +50,10 @@ async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<Readi
  * Run every check in parallel, each bounded by `timeoutMs`. A check that throws or times out counts as failed.
  * The reason names the first failing check in the order given, so the answer is stable between probes.
  */
-export async function evaluateReadiness(checks: ReadinessCheck[], timeoutMs: number): Promise<ReadinessReport> {
+export async function evaluateReadiness(
+  checks: ReadinessCheck[],
+  timeoutMs: number,
+): Promise<ReadinessReport> {
   const results = await Promise.all(checks.map((c) => runCheck(c, timeoutMs)));
   const report: Record<string, ReadinessResult> = {};
   checks.forEach((c, i) => (report[c.name] = results[i]));
@@ -62,7 +65,11 @@ export async function evaluateReadiness(checks: ReadinessCheck[], timeoutMs: num
 }
 
 /** A router with `GET /healthz`, `GET /readyz` and `GET /metrics`. */
-export function healthRouter(options: { metrics: Registry; readinessChecks: ReadinessCheck[]; readinessTimeoutMs: number }) {
+export function healthRouter(options: {
+  metrics: Registry;
+  readinessChecks: ReadinessCheck[];
+  readinessTimeoutMs: number;
+}) {
   const router = Router();
   router.get('/healthz', (_req: Request, res: Response) => {
     res.json({ status: 'ok' });

@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 
 /** Anything Node's HTTP server can hand requests to, such as an Express app. */
-export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+export type NodeRequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** One HTTP server instance: listen once, close once. */
 export class HttpServer {
@@ -17,7 +17,7 @@ export class HttpServer {
   private closing: Promise<void> | undefined;
 
   /** Start listening; resolves with the port actually bound (useful with port 0). */
-  async listen(app: RequestHandler, host: string, port: number): Promise<number> {
+  async listen(app: NodeRequestListener, host: string, port: number): Promise<number> {
     if (this.server) throw new Error('HttpServer.listen called twice');
     const server = createServer((req, res) => {
       // A request that arrives on a kept-alive connection during shutdown is served, then its connection closed.
@@ -25,7 +25,6 @@ export class HttpServer {
       res.once('finish', () => this.closeIdleWhileClosing());
       app(req, res);
     });
-    this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -33,6 +32,7 @@ export class HttpServer {
         resolve();
       });
     });
+    this.server = server;
     return (server.address() as AddressInfo).port;
   }
 

@@ -1,0 +1,14 @@
+/**
+ * Central's federation capability: the gRPC server sites connect to, the live session registry, and the
+ * SiteAuthority port the sites service implements.
+ */
+export { FederationServer, type FederationServerOptions } from './federation-server';
+export {
+  SiteSessionRegistry,
+  type SiteLinkStatus,
+  type SiteSessionRegistryOptions,
+  type RegisteredSession,
+  type SessionEndKind,
+} from './session-registry';
+export type { AuthenticatedSite, SiteAuthority } from './site-authority';
+export { createFederationMetrics, type FederationMetrics, type SessionOutcome } from './federation-metrics';

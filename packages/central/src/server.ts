@@ -1,0 +1,92 @@
+/**
+ * Composition root of the central server: opens the database, bootstraps the admin, wires the sites domain to
+ * the federation gRPC server and the REST API, and returns a handle that stops everything in reverse order.
+ */
+import { readFile } from 'node:fs/promises';
+import { type Logger, type QuireConfig, authRouter, openServerCore, migrateDatabase, HttpServer, createHttpApp } from '@quire/common';
+import { FederationServer } from './federation';
+import { centralMigrations } from './migrations';
+import { SiteEntity } from './sites/site.entity';
+import { SiteRepository } from './sites/site.repository';
+import { sitesRouter } from './sites/sites.routes';
+import { SitesService } from './sites/sites.service';
+import { centralVersion } from './version';
+
+const centralEntities = [SiteEntity];
+
+export interface StartCentralOptions {
+  config: QuireConfig;
+  logger: Logger;
+  /** Shows the generated admin password once (the CLI writes it to standard error). */
+  printOnce: (text: string) => void;
+}
+
+export interface CentralServer {
+  httpPort: number;
+  grpcPort: number;
+  stop(): Promise<void>;
+}
+
+/** Apply central's pending migrations (`quire-central db migrate`). */
+export function migrateCentralDatabase(config: QuireConfig): Promise<string[]> {
+  return migrateDatabase(config, centralEntities, centralMigrations);
+}
+
+async function federationTls(config: QuireConfig) {
+  if (!config.grpc.tlsCertFile) return undefined;
+  return { certPem: await readFile(config.grpc.tlsCertFile), keyPem: await readFile(config.grpc.tlsKeyFile) };
+}
+
+/** Start central: the REST API on `http.port` and the federation server on `grpc.port`. */
+export async function startCentral(options: StartCentralOptions): Promise<CentralServer> {
+  const { config, logger } = options;
+  const core = await openServerCore({
+    config,
+    logger,
+    entities: centralEntities,
+    migrations: centralMigrations,
+    printOnce: options.printOnce,
+  });
+  try {
+    const sites = new SitesService({
+      sites: new SiteRepository(core.dataSource),
+      logger: logger.child({ component: 'sites' }),
+      enrolmentTokenTtlHours: config.federation.enrolmentTokenTtlHours,
+    });
+    const federation = new FederationServer({
+      authority: sites,
+      logger: logger.child({ component: 'federation' }),
+      metrics: core.metrics,
+      heartbeatSeconds: config.federation.heartbeatSeconds,
+      heartbeatTimeoutSeconds: config.federation.heartbeatTimeoutSeconds,
+      centralVersion,
+      tls: await federationTls(config),
+    });
+    const grpcPort = await federation.start(config.grpc.host, config.grpc.port);
+    const app = createHttpApp({
+      logger,
+      metrics: core.metrics,
+      readinessChecks: [core.databaseCheck],
+      mount: (app) => {
+        app.use(authRouter(core.auth));
+        app.use(sitesRouter({ sites, sessions: federation.sessions, auth: core.auth, dataSource: core.dataSource }));
+      },
+    });
+    const http = new HttpServer();
+    const httpPort = await http.listen(app, config.http.host, config.http.port);
+    logger.info('central started', { httpPort, grpcPort, version: centralVersion });
+    return {
+      httpPort,
+      grpcPort,
+      async stop() {
+        await http.close(config.http.shutdownTimeoutSeconds * 1000);
+        await federation.stop(2000);
+        await core.close();
+        logger.info('central stopped');
+      },
+    };
+  } catch (err) {
+    await core.close();
+    throw err;
+  }
+}

@@ -1,0 +1,4 @@
+/**
+ * Process lifecycle helpers shared by both servers.
+ */
+export * from './shutdown';
