@@ -18,8 +18,8 @@ const childEnv = {
   NX_NO_CLOUD: 'true',
   NX_TUI: 'false',
   // One log directory for every process the tests start during this run.
-  QUIRE_TEST_RUN_DIR:
-    process.env.QUIRE_TEST_RUN_DIR ||
+  TESTKIT_RUN_DIR:
+    process.env.TESTKIT_RUN_DIR ||
     path.join(ROOT, '.test-runs', new Date().toISOString().replace(/[:.]/g, '-')),
 };
 
@@ -113,7 +113,7 @@ function test(tiers) {
   const counts = perTier.map((entry) => `${entry.files.length} ${entry.tier}`).join(', ');
   header(
     stage,
-    `mocha over ${files.length} test files (${counts}); process logs in ${path.relative(ROOT, childEnv.QUIRE_TEST_RUN_DIR)}`,
+    `mocha over ${files.length} test files (${counts}); process logs in ${path.relative(ROOT, childEnv.TESTKIT_RUN_DIR)}`,
   );
   if (files.length === 0) fail(stage, 'no test files found: a run that tests nothing must not pass');
   run(stage, process.execPath, [

@@ -1,7 +1,7 @@
 /**
  * Where the logs of processes started by tests go: `<repo>/.test-runs/<timestamp>/`.
  *
- * scripts/run-tests.js passes one directory for the whole run in QUIRE_TEST_RUN_DIR so that every log of a CI
+ * scripts/run-tests.js passes one directory for the whole run in TESTKIT_RUN_DIR so that every log of a CI
  * run sits together; a test process started any other way picks its own timestamped directory once.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -37,12 +37,12 @@ export function runTimestamp(date = new Date()): string {
 }
 
 /**
- * The directory for this run's process logs, created on first use: QUIRE_TEST_RUN_DIR when set, otherwise
+ * The directory for this run's process logs, created on first use: TESTKIT_RUN_DIR when set, otherwise
  * `<repo>/.test-runs/<timestamp>` chosen once per process.
  */
 export function testRunDir(): string {
   if (runDir === undefined) {
-    runDir = process.env.QUIRE_TEST_RUN_DIR || path.join(repoRoot(), '.test-runs', runTimestamp());
+    runDir = process.env.TESTKIT_RUN_DIR || path.join(repoRoot(), '.test-runs', runTimestamp());
     mkdirSync(runDir, { recursive: true });
   }
   return runDir;
