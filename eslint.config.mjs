@@ -5,7 +5,13 @@ import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/dist/**', 'var/**', '.test-runs/**', 'packages/shared-proto/src/generated/**'],
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      'var/**',
+      '.test-runs/**',
+      'packages/shared-proto/src/generated/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -104,7 +104,8 @@ async function api(base, method, route, token, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const json = res.status === 204 ? null : await res.json();
-  if (!res.ok) throw new Error(`${method} ${route} answered ${res.status}: ${json?.error?.message ?? 'no message'}`);
+  if (!res.ok)
+    throw new Error(`${method} ${route} answered ${res.status}: ${json?.error?.message ?? 'no message'}`);
   return json;
 }
 
@@ -119,9 +120,11 @@ function healthy(url) {
 async function enrolmentTokenFor(centralUrl, token, siteDir) {
   const { sites } = await api(centralUrl, 'GET', '/api/v1/sites', token);
   const existing = sites.find((site) => site.name === 'demo');
-  if (!existing) return (await api(centralUrl, 'POST', '/api/v1/sites', token, { name: 'demo' })).enrolmentToken;
+  if (!existing)
+    return (await api(centralUrl, 'POST', '/api/v1/sites', token, { name: 'demo' })).enrolmentToken;
   if (fs.existsSync(path.join(siteDir, 'federation', 'credential.json'))) return '';
-  return (await api(centralUrl, 'POST', `/api/v1/sites/${existing.id}/enrolment-token`, token)).enrolmentToken;
+  return (await api(centralUrl, 'POST', `/api/v1/sites/${existing.id}/enrolment-token`, token))
+    .enrolmentToken;
 }
 
 const children = [];
@@ -155,7 +158,9 @@ async function main() {
   const watch = (child, name) =>
     child.on('exit', (code, signal) => {
       if (stopping) return;
-      say(`quire: ${name} exited unexpectedly (${signal ?? `code ${code}`}). Last log lines:\n${logTail(child.logFile)}`);
+      say(
+        `quire: ${name} exited unexpectedly (${signal ?? `code ${code}`}). Last log lines:\n${logTail(child.logFile)}`,
+      );
       void stopAll(1);
     });
 
@@ -178,14 +183,15 @@ async function main() {
   watch(central, 'central');
   await waitFor('central /healthz', 60000, healthy(`${centralUrl}/healthz`));
 
-  const login = await api(centralUrl, 'POST', '/api/v1/auth/login', null, { username: 'admin', password }).catch(
-    (err) => {
-      throw new Error(
-        `cannot log in to central as admin (${err.message}). The demo keeps its password in ${opts.dir}/admin-password; ` +
-          `if that file was lost, stop, delete ${opts.dir} and start again.`,
-      );
-    },
-  );
+  const login = await api(centralUrl, 'POST', '/api/v1/auth/login', null, {
+    username: 'admin',
+    password,
+  }).catch((err) => {
+    throw new Error(
+      `cannot log in to central as admin (${err.message}). The demo keeps its password in ${opts.dir}/admin-password; ` +
+        `if that file was lost, stop, delete ${opts.dir} and start again.`,
+    );
+  });
   const enrolmentToken = await enrolmentTokenFor(centralUrl, login.token, siteDir);
   const site = startServer(
     'site-demo',

@@ -10,14 +10,20 @@ describe('start-up with a bad configuration', function () {
   this.timeout(60_000);
 
   it('central exits with code 2 and names the key when QUIRE_HTTP_PORT=abc', async () => {
-    const proc = run('central-bad-port', centralCli, ['serve'], { QUIRE_HTTP_PORT: 'abc', QUIRE_DATA_DIR: tempDataDir('bad') });
+    const proc = run('central-bad-port', centralCli, ['serve'], {
+      QUIRE_HTTP_PORT: 'abc',
+      QUIRE_DATA_DIR: tempDataDir('bad'),
+    });
     const exit = await proc.waitForExit(30_000);
     expect(exit.code).to.equal(2);
     expect(proc.stderr).to.contain('QUIRE_HTTP_PORT: expected a port number from 0 to 65535, got "abc"');
   });
 
   it('a site exits with code 2 on an unknown QUIRE_ variable and on a bad config file', async () => {
-    const typo = run('site-typo', siteCli, ['serve'], { QUIRE_CENTRAL_ADRESS: 'x:1', QUIRE_DATA_DIR: tempDataDir('bad') });
+    const typo = run('site-typo', siteCli, ['serve'], {
+      QUIRE_CENTRAL_ADRESS: 'x:1',
+      QUIRE_DATA_DIR: tempDataDir('bad'),
+    });
     expect((await typo.waitForExit(30_000)).code).to.equal(2);
     expect(typo.stderr).to.contain('QUIRE_CENTRAL_ADRESS: unknown setting');
 

@@ -38,7 +38,12 @@ describe('npm start (the demo profile)', function () {
       username: 'admin',
       password,
     });
-    const { sites } = await api<{ sites: Array<{ name: string; connected: boolean }> }>(central, 'GET', '/api/v1/sites', token);
+    const { sites } = await api<{ sites: Array<{ name: string; connected: boolean }> }>(
+      central,
+      'GET',
+      '/api/v1/sites',
+      token,
+    );
     expect(sites).to.have.length(1);
     expect(sites[0]).to.include({ name: 'demo', connected: true });
 

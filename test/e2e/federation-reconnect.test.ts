@@ -16,9 +16,15 @@ describe('federation link, with real processes (central on MariaDB, site on SQLi
     const central = await startCentral({ dbUrl, dataDir: centralDir });
     running.push(central.process);
     const token = await adminToken(central.url);
-    const ticket = await api<{ id: string; enrolmentToken: string }>(central.url, 'POST', '/api/v1/sites', token, {
-      name: 'brno',
-    });
+    const ticket = await api<{ id: string; enrolmentToken: string }>(
+      central.url,
+      'POST',
+      '/api/v1/sites',
+      token,
+      {
+        name: 'brno',
+      },
+    );
 
     const site = await startSite({
       name: 'brno',

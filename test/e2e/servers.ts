@@ -39,7 +39,12 @@ export function tempDataDir(label: string): string {
 }
 
 /** Start `quire-central serve` and wait until `/healthz` answers. */
-export async function startCentral(options: { dbUrl: string; dataDir: string; httpPort?: number; grpcPort?: number }) {
+export async function startCentral(options: {
+  dbUrl: string;
+  dataDir: string;
+  httpPort?: number;
+  grpcPort?: number;
+}) {
   const httpPort = options.httpPort ?? (await freePort());
   const grpcPort = options.grpcPort ?? (await freePort());
   const proc = startProcess({
@@ -60,7 +65,12 @@ export async function startCentral(options: { dbUrl: string; dataDir: string; ht
 }
 
 /** Start `quire-site serve` (SQLite in its data dir) and wait until `/healthz` answers. */
-export async function startSite(options: { name: string; dataDir: string; centralAddress: string; token?: string }) {
+export async function startSite(options: {
+  name: string;
+  dataDir: string;
+  centralAddress: string;
+  token?: string;
+}) {
   const httpPort = await freePort();
   const proc = startProcess({
     name: `site-${options.name}`,
@@ -81,7 +91,13 @@ export async function startSite(options: { name: string; dataDir: string; centra
 }
 
 /** Call the REST API; throws with the server's error message on a non-2xx answer. */
-export async function api<T>(baseUrl: string, method: string, route: string, token?: string, body?: unknown): Promise<T> {
+export async function api<T>(
+  baseUrl: string,
+  method: string,
+  route: string,
+  token?: string,
+  body?: unknown,
+): Promise<T> {
   const res = await fetch(`${baseUrl}${route}`, {
     method,
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -129,5 +145,7 @@ export async function waitForSite(
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`site ${name} did not reach the expected state in ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
+  throw new Error(
+    `site ${name} did not reach the expected state in ${timeoutMs} ms (last: ${JSON.stringify(last)})`,
+  );
 }

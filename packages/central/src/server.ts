@@ -3,7 +3,15 @@
  * the federation gRPC server and the REST API, and returns a handle that stops everything in reverse order.
  */
 import { readFile } from 'node:fs/promises';
-import { type Logger, type QuireConfig, authRouter, openServerCore, migrateDatabase, HttpServer, createHttpApp } from '@quire/common';
+import {
+  type Logger,
+  type QuireConfig,
+  authRouter,
+  openServerCore,
+  migrateDatabase,
+  HttpServer,
+  createHttpApp,
+} from '@quire/common';
 import { FederationServer } from './federation';
 import { centralMigrations } from './migrations';
 import { SiteEntity } from './sites/site.entity';
@@ -69,7 +77,9 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
       readinessChecks: [core.databaseCheck],
       mount: (app) => {
         app.use(authRouter(core.auth));
-        app.use(sitesRouter({ sites, sessions: federation.sessions, auth: core.auth, dataSource: core.dataSource }));
+        app.use(
+          sitesRouter({ sites, sessions: federation.sessions, auth: core.auth, dataSource: core.dataSource }),
+        );
       },
     });
     const http = new HttpServer();

@@ -5,7 +5,14 @@
  * without breaking old hashes. Bearer tokens, enrolment tokens and site credentials are high-entropy random
  * strings, so a plain SHA-256 is enough to store them (it is the lookup key, not a password).
  */
-import { randomBytes, scrypt as scryptCb, createHash, createHmac, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import {
+  randomBytes,
+  scrypt as scryptCb,
+  createHash,
+  createHmac,
+  timingSafeEqual,
+  type ScryptOptions,
+} from 'node:crypto';
 
 const SCRYPT_PARAMS = { N: 16384, r: 8, p: 1, keylen: 64 } as const;
 

@@ -57,7 +57,11 @@ export class QuireError extends Error {
   readonly httpStatus: number;
   readonly details?: Record<string, unknown>;
 
-  constructor(code: ErrorCode, message: string, options: { details?: Record<string, unknown>; httpStatus?: number; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { details?: Record<string, unknown>; httpStatus?: number; cause?: unknown } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = 'QuireError';
     this.code = code;

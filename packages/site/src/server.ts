@@ -101,7 +101,14 @@ export async function startSite(options: StartSiteOptions): Promise<SiteServer> 
     readinessChecks: [core.databaseCheck, spoolCheck, centralLinkCheck(link)],
     mount: (app) => {
       app.use(authRouter(core.auth));
-      app.use(siteStatusRouter({ auth: core.auth, link, siteName: config.site.name, centralAddress: config.central.address }));
+      app.use(
+        siteStatusRouter({
+          auth: core.auth,
+          link,
+          siteName: config.site.name,
+          centralAddress: config.central.address,
+        }),
+      );
     },
   });
   const http = new HttpServer();
@@ -113,7 +120,12 @@ export async function startSite(options: StartSiteOptions): Promise<SiteServer> 
     await core.close();
     throw err;
   }
-  logger.info('site started', { httpPort, site: config.site.name, central: config.central.address || null, version: siteVersion });
+  logger.info('site started', {
+    httpPort,
+    site: config.site.name,
+    central: config.central.address || null,
+    version: siteVersion,
+  });
   return {
     httpPort,
     centralLink: link,

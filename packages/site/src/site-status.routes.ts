@@ -33,7 +33,11 @@ export function centralLinkJson(link: CentralLink | null, address: string) {
 export function siteStatusRouter(deps: SiteStatusDeps): Router {
   const router = Router();
   router.get('/api/v1/site', requireAuth(deps.auth), (_req, res) => {
-    res.json({ name: deps.siteName, version: siteVersion, central: centralLinkJson(deps.link, deps.centralAddress) });
+    res.json({
+      name: deps.siteName,
+      version: siteVersion,
+      central: centralLinkJson(deps.link, deps.centralAddress),
+    });
   });
   return router;
 }

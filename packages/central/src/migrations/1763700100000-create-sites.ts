@@ -24,10 +24,17 @@ export class CreateSites1763700100000 implements MigrationInterface {
         ],
       }),
     );
-    await queryRunner.createIndex('sites', new TableIndex({ name: 'uq_sites_name', columnNames: ['name'], isUnique: true }));
     await queryRunner.createIndex(
       'sites',
-      new TableIndex({ name: 'uq_sites_enrolment_token_hash', columnNames: ['enrolment_token_hash'], isUnique: true }),
+      new TableIndex({ name: 'uq_sites_name', columnNames: ['name'], isUnique: true }),
+    );
+    await queryRunner.createIndex(
+      'sites',
+      new TableIndex({
+        name: 'uq_sites_enrolment_token_hash',
+        columnNames: ['enrolment_token_hash'],
+        isUnique: true,
+      }),
     );
   }
 

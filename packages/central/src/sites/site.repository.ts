@@ -33,7 +33,13 @@ export class SiteRepository {
   }
 
   /** Replace the pending enrolment token of a site that is not revoked; false when there is no such site. */
-  async setEnrolmentToken(id: string, tokenHash: string, expiresAt: Date, now: Date, manager?: EntityManager) {
+  async setEnrolmentToken(
+    id: string,
+    tokenHash: string,
+    expiresAt: Date,
+    now: Date,
+    manager?: EntityManager,
+  ) {
     const result = await this.repo(manager).update(
       { id, revokedAt: IsNull() },
       { enrolmentTokenHash: tokenHash, enrolmentExpiresAt: expiresAt, updatedAt: now },

@@ -13,7 +13,10 @@ import { type EnrolmentTicket, type SitesService } from './sites.service';
 const createSiteBody = z.object({
   name: z
     .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, '1–64 letters, digits, ".", "_" or "-", starting with a letter or digit'),
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+      '1–64 letters, digits, ".", "_" or "-", starting with a letter or digit',
+    ),
 });
 
 export interface SitesRouterDeps {
@@ -74,16 +77,22 @@ export function sitesRouter(deps: SitesRouterDeps): Router {
 
   router.post('/api/v1/sites', async (req, res) => {
     const body = parseBody(createSiteBody, req.body);
-    const ticket = await auditedWrite(req, { action: 'site.create', targetType: 'site', details: { name: body.name } }, deps.dataSource, (manager) =>
-      deps.sites.create(body.name, manager),
+    const ticket = await auditedWrite(
+      req,
+      { action: 'site.create', targetType: 'site', details: { name: body.name } },
+      deps.dataSource,
+      (manager) => deps.sites.create(body.name, manager),
     );
     res.status(201).json(ticketJson(ticket));
   });
 
   router.post('/api/v1/sites/:id/enrolment-token', async (req, res) => {
     const id = idParam(req);
-    const ticket = await auditedWrite(req, { action: 'site.enrolment-token', targetType: 'site', targetId: id }, deps.dataSource, (manager) =>
-      deps.sites.issueEnrolmentToken(id, manager),
+    const ticket = await auditedWrite(
+      req,
+      { action: 'site.enrolment-token', targetType: 'site', targetId: id },
+      deps.dataSource,
+      (manager) => deps.sites.issueEnrolmentToken(id, manager),
     );
     res.status(201).json(ticketJson(ticket));
   });

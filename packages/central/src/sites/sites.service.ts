@@ -49,7 +49,9 @@ export class SitesService implements SiteAuthority {
   /** Create a site and its first enrolment token. A taken name is a CONFLICT. */
   async create(name: string, manager?: EntityManager): Promise<EnrolmentTicket> {
     if (await this.options.sites.findByName(name, manager)) {
-      throw new QuireError(ErrorCode.Conflict, `A site named "${name}" already exists`, { details: { field: 'name' } });
+      throw new QuireError(ErrorCode.Conflict, `A site named "${name}" already exists`, {
+        details: { field: 'name' },
+      });
     }
     const now = this.now();
     const token = randomToken();
@@ -89,15 +91,24 @@ export class SitesService implements SiteAuthority {
   /** SiteAuthority: exchange a one-time token for a per-site credential. */
   async enrol(token: string, info: { siteName: string; siteVersion: string; remoteAddr: string }) {
     const credential = randomToken();
-    const site = token ? await this.options.sites.claimEnrolment(sha256Hex(token), sha256Hex(credential), this.now()) : null;
+    const site = token
+      ? await this.options.sites.claimEnrolment(sha256Hex(token), sha256Hex(credential), this.now())
+      : null;
     if (!site) {
-      this.options.logger.warn('site enrolment refused', { remoteAddr: info.remoteAddr, siteName: info.siteName });
+      this.options.logger.warn('site enrolment refused', {
+        remoteAddr: info.remoteAddr,
+        siteName: info.siteName,
+      });
       throw new QuireError(
         ErrorCode.EnrolmentTokenInvalid,
         'The enrolment token is invalid, already used or expired; ask central for a new one (POST /api/v1/sites/{id}/enrolment-token)',
       );
     }
-    this.options.logger.info('site enrolled', { siteId: site.id, siteName: site.name, remoteAddr: info.remoteAddr });
+    this.options.logger.info('site enrolled', {
+      siteId: site.id,
+      siteName: site.name,
+      remoteAddr: info.remoteAddr,
+    });
     return { siteId: site.id, siteName: site.name, credential };
   }
 

@@ -45,7 +45,10 @@ export async function runCommand(
     const code = await command({ config, logger });
     if (typeof code === 'number') process.exit(code);
   } catch (err) {
-    logger.error('command failed', { error: describeError(err), stack: err instanceof Error ? err.stack : undefined });
+    logger.error('command failed', {
+      error: describeError(err),
+      stack: err instanceof Error ? err.stack : undefined,
+    });
     printToTerminal(`quire-${role}: ${describeError(err)}`);
     process.exit(EXIT_FAILURE);
   }

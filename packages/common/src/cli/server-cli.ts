@@ -21,7 +21,9 @@ const configHelp = 'YAML or JSON configuration file (QUIRE_* environment variabl
 
 /** Build the `quire-<role>` program. Exit codes: 0 done, 1 failure, 2 invalid configuration. */
 export function buildServerCli(options: ServerCliOptions): Command {
-  const program = new Command(`quire-${options.role}`).description(options.description).version(options.version);
+  const program = new Command(`quire-${options.role}`)
+    .description(options.description)
+    .version(options.version);
 
   program
     .command('serve')

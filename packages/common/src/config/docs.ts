@@ -35,7 +35,12 @@ export function renderConfigDocs(): string {
     '',
   ];
   for (const [section, settings] of Object.entries(configSchema)) {
-    lines.push(`## ${section}`, '', '| variable | file key | read by | type | default | meaning |', '|---|---|---|---|---|---|');
+    lines.push(
+      `## ${section}`,
+      '',
+      '| variable | file key | read by | type | default | meaning |',
+      '|---|---|---|---|---|---|',
+    );
     for (const [key, setting] of Object.entries(settings as Record<string, Setting<unknown>>)) {
       const cells = [
         `\`${envName(section, key)}\``,

@@ -62,14 +62,19 @@ describe('loadConfig', () => {
   });
 
   it('rejects an unknown QUIRE_ variable, so a typo never falls back silently', () => {
-    const problems = problemsOf(() => loadConfig({ role: 'central', env: { QUIRE_HTTP_PROT: '1', PATH: '/bin' } }));
+    const problems = problemsOf(() =>
+      loadConfig({ role: 'central', env: { QUIRE_HTTP_PROT: '1', PATH: '/bin' } }),
+    );
     expect(problems).to.have.length(1);
     expect(problems[0]).to.match(/^QUIRE_HTTP_PROT: unknown setting/);
   });
 
   it('lists every problem at once', () => {
     const problems = problemsOf(() =>
-      loadConfig({ role: 'site', env: { QUIRE_HTTP_PORT: '70000', QUIRE_LOG_LEVEL: 'loud', QUIRE_DB_URL: 'postgres://x' } }),
+      loadConfig({
+        role: 'site',
+        env: { QUIRE_HTTP_PORT: '70000', QUIRE_LOG_LEVEL: 'loud', QUIRE_DB_URL: 'postgres://x' },
+      }),
     );
     expect(problems).to.have.length(3);
     expect(problems.join('\n')).to.contain('QUIRE_LOG_LEVEL: expected one of error, warn, info, http, debug');
@@ -77,19 +82,26 @@ describe('loadConfig', () => {
   });
 
   it('never echoes a secret back in an error', () => {
-    const problems = problemsOf(() => loadConfig({ role: 'central', env: { QUIRE_ADMIN_PASSWORD: 'short' } }));
+    const problems = problemsOf(() =>
+      loadConfig({ role: 'central', env: { QUIRE_ADMIN_PASSWORD: 'short' } }),
+    );
     expect(problems).to.deep.equal(['QUIRE_ADMIN_PASSWORD: expected at least 8 characters, got (hidden)']);
   });
 
   it('accepts settings of the other role without validating them', () => {
-    const config = loadConfig({ role: 'central', env: { QUIRE_SITE_NAME: 'x', QUIRE_IPP_PORT: 'not-a-port' } });
+    const config = loadConfig({
+      role: 'central',
+      env: { QUIRE_SITE_NAME: 'x', QUIRE_IPP_PORT: 'not-a-port' },
+    });
     expect(config.ipp.port).to.equal(631);
   });
 
   it('checks settings that only make sense together', () => {
     const problems = problemsOf(() => loadConfig({ role: 'site', env: { QUIRE_ENROLMENT_TOKEN: 'abc' } }));
     expect(problems[0]).to.match(/QUIRE_ENROLMENT_TOKEN: needs QUIRE_CENTRAL_ADDRESS/);
-    const tls = problemsOf(() => loadConfig({ role: 'central', env: { QUIRE_GRPC_TLS_CERT_FILE: '/c.pem' } }));
+    const tls = problemsOf(() =>
+      loadConfig({ role: 'central', env: { QUIRE_GRPC_TLS_CERT_FILE: '/c.pem' } }),
+    );
     expect(tls[0]).to.match(/set both for TLS, or neither/);
   });
 
@@ -101,7 +113,10 @@ describe('loadConfig', () => {
   });
 
   it('reads a JSON file', () => {
-    const file = tempFile('central.json', JSON.stringify({ grpc: { port: 9093 }, auth: { lockoutMinutes: 30 } }));
+    const file = tempFile(
+      'central.json',
+      JSON.stringify({ grpc: { port: 9093 }, auth: { lockoutMinutes: 30 } }),
+    );
     const config = loadConfig({ role: 'central', env: {}, configFile: file });
     expect(config.grpc.port).to.equal(9093);
     expect(config.auth.lockoutMinutes).to.equal(30);
@@ -113,16 +128,22 @@ describe('loadConfig', () => {
     expect(problems).to.have.length(3);
     expect(problems.join('\n')).to.contain(`${file}: unknown key "http.colour"`);
     expect(problems.join('\n')).to.contain(`${file}: unknown section "printers"`);
-    expect(problems.join('\n')).to.contain(`${file}: http.port: expected a port number from 0 to 65535, got "many"`);
+    expect(problems.join('\n')).to.contain(
+      `${file}: http.port: expected a port number from 0 to 65535, got "many"`,
+    );
   });
 
   it('explains an unreadable or malformed file', () => {
-    expect(problemsOf(() => loadConfig({ role: 'site', env: {}, configFile: '/nonexistent/q.yaml' }))[0]).to.match(
-      /cannot read the file \(ENOENT\)/,
-    );
+    expect(
+      problemsOf(() => loadConfig({ role: 'site', env: {}, configFile: '/nonexistent/q.yaml' }))[0],
+    ).to.match(/cannot read the file \(ENOENT\)/);
     const broken = tempFile('broken.yaml', 'http: [1, 2\n');
-    expect(problemsOf(() => loadConfig({ role: 'site', env: {}, configFile: broken }))[0]).to.contain('not valid YAML');
+    expect(problemsOf(() => loadConfig({ role: 'site', env: {}, configFile: broken }))[0]).to.contain(
+      'not valid YAML',
+    );
     const list = tempFile('list.yaml', '- 1\n- 2\n');
-    expect(problemsOf(() => loadConfig({ role: 'site', env: {}, configFile: list }))[0]).to.contain('expected a mapping');
+    expect(problemsOf(() => loadConfig({ role: 'site', env: {}, configFile: list }))[0]).to.contain(
+      'expected a mapping',
+    );
   });
 });

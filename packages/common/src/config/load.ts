@@ -48,7 +48,9 @@ function readConfigFile(file: string, problems: string[]): Record<string, unknow
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    problems.push(`--config ${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    problems.push(
+      `--config ${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    );
     return {};
   }
   try {
@@ -60,7 +62,9 @@ function readConfigFile(file: string, problems: string[]): Record<string, unknow
     }
     return doc as Record<string, unknown>;
   } catch (err) {
-    problems.push(`--config ${file}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
+    problems.push(
+      `--config ${file}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`,
+    );
     return {};
   }
 }
@@ -111,7 +115,9 @@ function envValues(env: NodeJS.ProcessEnv, problems: string[]) {
 export function loadConfig(options: LoadConfigOptions): QuireConfig {
   const { role, env = process.env, configFile } = options;
   const problems: string[] = [];
-  const fromFile = configFile ? fileValues(readConfigFile(configFile, problems), configFile, problems) : new Map();
+  const fromFile = configFile
+    ? fileValues(readConfigFile(configFile, problems), configFile, problems)
+    : new Map();
   const fromEnv = envValues(env, problems);
   const resolved: Record<string, Record<string, unknown>> = { role: role as never };
 
@@ -119,7 +125,11 @@ export function loadConfig(options: LoadConfigOptions): QuireConfig {
     resolved[section] = {};
     for (const [key, setting] of Object.entries(settings)) {
       const path = `${section}.${key}`;
-      const source = fromEnv.has(path) ? envName(section, key) : fromFile.has(path) ? `${configFile}: ${path}` : null;
+      const source = fromEnv.has(path)
+        ? envName(section, key)
+        : fromFile.has(path)
+          ? `${configFile}: ${path}`
+          : null;
       const raw = fromEnv.has(path) ? fromEnv.get(path) : fromFile.get(path);
       if (source !== null && setting.roles.includes(role)) {
         try {
@@ -141,13 +151,19 @@ export function loadConfig(options: LoadConfigOptions): QuireConfig {
 
 function crossCheck(config: QuireConfig, role: Role, problems: string[]): void {
   if (role === 'central' && Boolean(config.grpc.tlsCertFile) !== Boolean(config.grpc.tlsKeyFile)) {
-    problems.push(`${envName('grpc', 'tlsCertFile')} and ${envName('grpc', 'tlsKeyFile')}: set both for TLS, or neither`);
+    problems.push(
+      `${envName('grpc', 'tlsCertFile')} and ${envName('grpc', 'tlsKeyFile')}: set both for TLS, or neither`,
+    );
   }
   if (role === 'site' && config.enrolment.token && !config.central.address) {
-    problems.push(`${envName('enrolment', 'token')}: needs ${envName('central', 'address')} (host:port of central)`);
+    problems.push(
+      `${envName('enrolment', 'token')}: needs ${envName('central', 'address')} (host:port of central)`,
+    );
   }
   if (role === 'site' && config.federation.reconnectMaxMs < config.federation.reconnectMinMs) {
-    problems.push(`${envName('federation', 'reconnectMaxMs')}: must be at least ${envName('federation', 'reconnectMinMs')}`);
+    problems.push(
+      `${envName('federation', 'reconnectMaxMs')}: must be at least ${envName('federation', 'reconnectMinMs')}`,
+    );
   }
   if (config.federation.heartbeatTimeoutSeconds <= config.federation.heartbeatSeconds) {
     problems.push(

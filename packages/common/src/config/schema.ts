@@ -8,7 +8,14 @@
  */
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { booleanSetting, enumSetting, integerSetting, portSetting, stringSetting, type Setting } from './setting';
+import {
+  booleanSetting,
+  enumSetting,
+  integerSetting,
+  portSetting,
+  stringSetting,
+  type Setting,
+} from './setting';
 
 const both = ['central', 'site'] as const;
 const centralOnly = ['central'] as const;

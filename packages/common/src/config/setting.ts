@@ -37,7 +37,7 @@ export interface DefaultContext {
 type SettingOptions<T> = Omit<Setting<T>, 'parse' | 'type'>;
 
 function show(raw: unknown): string {
-  return typeof raw === 'string' ? JSON.stringify(raw) : JSON.stringify(raw) ?? String(raw);
+  return typeof raw === 'string' ? JSON.stringify(raw) : (JSON.stringify(raw) ?? String(raw));
 }
 
 /** An integer between `min` and `max`, inclusive. */
@@ -100,7 +100,10 @@ export function stringSetting(
 }
 
 /** One of a fixed set of strings. */
-export function enumSetting<const T extends string>(values: readonly T[], options: SettingOptions<T>): Setting<T> {
+export function enumSetting<const T extends string>(
+  values: readonly T[],
+  options: SettingOptions<T>,
+): Setting<T> {
   return {
     ...options,
     type: values.join(' \\| '),

@@ -28,5 +28,11 @@ export function timestampColumnSpec(name: string, nullable = false) {
 
 /** Column definition for migrations, matching IdColumn / UuidColumn. */
 export function uuidColumnSpec(name: string, options: { primary?: boolean; nullable?: boolean } = {}) {
-  return { name, type: 'varchar', length: '36', isPrimary: options.primary ?? false, isNullable: options.nullable ?? false };
+  return {
+    name,
+    type: 'varchar',
+    length: '36',
+    isPrimary: options.primary ?? false,
+    isNullable: options.nullable ?? false,
+  };
 }

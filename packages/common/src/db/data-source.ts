@@ -10,6 +10,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema } from 'typeorm';
 import { ErrorCode, QuireError } from '../errors';
+import { serializeSqliteAccess } from './sqlite-serializer';
 
 export type DbDriver = 'sqlite' | 'mysql';
 
@@ -53,10 +54,14 @@ function mysqlOptions(url: string, poolSize: number): DataSourceOptions {
   try {
     parsed = new URL(url);
   } catch {
-    throw new QuireError(ErrorCode.DbUrlInvalid, 'Database URL is not a valid mysql://user:pass@host:port/db URL');
+    throw new QuireError(
+      ErrorCode.DbUrlInvalid,
+      'Database URL is not a valid mysql://user:pass@host:port/db URL',
+    );
   }
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
-  if (!database) throw new QuireError(ErrorCode.DbUrlInvalid, 'Database URL names no database (mysql://…/DBNAME)');
+  if (!database)
+    throw new QuireError(ErrorCode.DbUrlInvalid, 'Database URL names no database (mysql://…/DBNAME)');
   return {
     type: 'mysql',
     host: parsed.hostname,
@@ -74,7 +79,9 @@ function mysqlOptions(url: string, poolSize: number): DataSourceOptions {
 /** Build (but do not open) the DataSource for `options.url`. */
 export function createDataSource(options: DatabaseOptions): DataSource {
   const base =
-    driverOf(options.url) === 'sqlite' ? sqliteOptions(options.url) : mysqlOptions(options.url, options.poolSize ?? 10);
+    driverOf(options.url) === 'sqlite'
+      ? sqliteOptions(options.url)
+      : mysqlOptions(options.url, options.poolSize ?? 10);
   return new DataSource({
     ...base,
     entities: options.entities,
@@ -87,9 +94,12 @@ export function createDataSource(options: DatabaseOptions): DataSource {
 }
 
 /** Open the database and apply pending migrations. Returns the names of the migrations it ran. */
-export async function openDatabase(options: DatabaseOptions): Promise<{ dataSource: DataSource; applied: string[] }> {
+export async function openDatabase(
+  options: DatabaseOptions,
+): Promise<{ dataSource: DataSource; applied: string[] }> {
   const dataSource = createDataSource(options);
   await dataSource.initialize();
+  if (driverOf(options.url) === 'sqlite') serializeSqliteAccess(dataSource);
   try {
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     return { dataSource, applied: applied.map((m) => m.name) };

@@ -35,5 +35,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 
 /** A logger that drops everything, for unit tests that do not look at logs. */
 export function createSilentLogger(): Logger {
-  return winston.createLogger({ silent: true, transports: [new winston.transports.Console({ silent: true })] });
+  return winston.createLogger({
+    silent: true,
+    transports: [new winston.transports.Console({ silent: true })],
+  });
 }

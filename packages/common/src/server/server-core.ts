@@ -80,7 +80,12 @@ export async function openServerCore(options: ServerCoreOptions): Promise<Server
       logger,
       printOnce: options.printOnce,
     });
-    const auth = new AuthService({ users, tokens: new AuthTokenRepository(dataSource), audit, settings: config.auth });
+    const auth = new AuthService({
+      users,
+      tokens: new AuthTokenRepository(dataSource),
+      audit,
+      settings: config.auth,
+    });
     const databaseCheck: ReadinessCheck = {
       name: 'database',
       async check() {

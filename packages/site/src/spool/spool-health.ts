@@ -31,7 +31,10 @@ export async function checkSpoolHealth(dir: string, minFreeMb: number): Promise<
     const fs = await statfs(dir);
     const freeMb = Math.floor((fs.bavail * fs.bsize) / (1024 * 1024));
     if (freeMb < minFreeMb) {
-      return { ok: false, detail: `spool ${dir} has ${freeMb} MiB free, below QUIRE_SPOOL_MIN_FREE_MB=${minFreeMb}` };
+      return {
+        ok: false,
+        detail: `spool ${dir} has ${freeMb} MiB free, below QUIRE_SPOOL_MIN_FREE_MB=${minFreeMb}`,
+      };
     }
     return { ok: true, detail: `${freeMb} MiB free` };
   } catch (err) {
