@@ -177,12 +177,7 @@ export class CentralLink extends EventEmitter<CentralLinkEvents> {
         return;
       }
       attempt = result.established ? 0 : attempt;
-      const delay = reconnectDelay(
-        attempt,
-        this.options.reconnectMinMs,
-        this.options.reconnectMaxMs,
-        this.options.random,
-      );
+      const delay = this.retryDelay(attempt);
       attempt += 1;
       this.setState('connecting', `${grpc.status[result.code] ?? result.code}: ${result.details}`);
       this.options.logger.info('no session with central; retrying', {
@@ -191,6 +186,12 @@ export class CentralLink extends EventEmitter<CentralLinkEvents> {
       });
       await sleep(delay, signal);
     }
+  }
+
+  /** The pause before retry number `attempt` (0-based): exponential backoff with jitter. */
+  private retryDelay(attempt: number): number {
+    const { reconnectMinMs, reconnectMaxMs, random } = this.options;
+    return reconnectDelay(attempt, reconnectMinMs, reconnectMaxMs, random);
   }
 
   private async obtainCredential(signal: AbortSignal): Promise<StoredCredential | null> {
@@ -233,12 +234,7 @@ export class CentralLink extends EventEmitter<CentralLinkEvents> {
         if (code === grpc.status.INVALID_ARGUMENT) {
           return this.enrolmentFailed(`central refused the enrolment request: ${describeError(err)}`);
         }
-        const delay = reconnectDelay(
-          attempt,
-          this.options.reconnectMinMs,
-          this.options.reconnectMaxMs,
-          this.options.random,
-        );
+        const delay = this.retryDelay(attempt);
         attempt += 1;
         this.lastError = describeError(err);
         this.options.logger.info('could not reach central to enrol; retrying', {
