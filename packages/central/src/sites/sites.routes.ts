@@ -81,7 +81,11 @@ export function sitesRouter(deps: SitesRouterDeps): Router {
       req,
       { action: 'site.create', targetType: 'site', details: { name: body.name } },
       deps.dataSource,
-      (manager) => deps.sites.create(body.name, manager),
+      async (manager, scope) => {
+        const created = await deps.sites.create(body.name, manager);
+        scope.targetId = created.siteId;
+        return created;
+      },
     );
     res.status(201).json(ticketJson(ticket));
   });
