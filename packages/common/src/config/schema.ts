@@ -214,17 +214,71 @@ export const configSchema = {
     }),
   },
   ipp: {
+    host: stringSetting({
+      roles: siteOnly,
+      defaultValue: '0.0.0.0',
+      doc: 'Address the IPP and IPPS listeners bind to.',
+      allowEmpty: false,
+    }),
     port: portSetting({
       roles: siteOnly,
       defaultValue: 631,
-      doc: 'IPP/IPPS print intake port (`ipp://HOST:PORT/printers/QUEUE`).',
+      doc: 'IPP print intake port (`ipp://HOST:PORT/printers/QUEUE`, the CUPS path, so `lp -h HOST:PORT -d QUEUE` works).',
+    }),
+    ippsPort: portSetting({
+      roles: siteOnly,
+      defaultValue: 0,
+      defaultDoc: '0: IPPS off',
+      doc: 'IPPS (IPP over TLS) port, `ipps://HOST:PORT/printers/QUEUE`. 0 turns IPPS off.',
+    }),
+    tlsCertFile: stringSetting({
+      roles: siteOnly,
+      defaultValue: '',
+      defaultDoc: 'empty: a self-signed certificate generated on first start',
+      doc: 'PEM certificate for IPPS. When empty and IPPS is on, a self-signed certificate is generated once and kept in `<data dir>/tls/`.',
+    }),
+    tlsKeyFile: stringSetting({
+      roles: siteOnly,
+      defaultValue: '',
+      doc: 'PEM private key matching `ipp.tlsCertFile`.',
     }),
   },
   lpd: {
+    host: stringSetting({
+      roles: siteOnly,
+      defaultValue: '0.0.0.0',
+      doc: 'Address the LPD listener binds to.',
+      allowEmpty: false,
+    }),
     port: portSetting({
       roles: siteOnly,
       defaultValue: 515,
-      doc: 'LPD (RFC 1179) print intake port.',
+      doc: 'LPD (RFC 1179) print intake port. 0 turns LPD off.',
+    }),
+    timeoutSeconds: integerSetting(1, 3600, {
+      roles: siteOnly,
+      defaultValue: 60,
+      doc: 'An LPD connection that sends nothing for this long is closed, and a job it was sending is discarded.',
+    }),
+  },
+  raw: {
+    host: stringSetting({
+      roles: siteOnly,
+      defaultValue: '0.0.0.0',
+      doc: 'Address raw socket listeners bind to. Which ports listen, and for which queue, is a queue setting.',
+      allowEmpty: false,
+    }),
+    idleTimeoutSeconds: integerSetting(1, 3600, {
+      roles: siteOnly,
+      defaultValue: 30,
+      doc: 'A raw socket job ends at EOF, or when the client sends nothing for this long.',
+    }),
+  },
+  jobs: {
+    maxSizeMb: integerSetting(1, 1048576, {
+      roles: siteOnly,
+      defaultValue: 600,
+      doc: 'Largest job accepted, in MiB, enforced while streaming: a larger job is refused with a clear protocol error and nothing of it is kept.',
     }),
   },
 } satisfies Record<string, Record<string, Setting<unknown>>>;
