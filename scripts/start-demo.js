@@ -5,7 +5,8 @@
  * the URLs and the admin credentials, and stops both cleanly on Ctrl-C.
  *
  * Options (after `npm start --`): --dir DIR, --host ADDR (default 127.0.0.1: the demo is not exposed to the
- * network unless asked), --central-port, --grpc-port, --site-port, --ipp-port, --lpd-port.
+ * network unless asked), --central-port, --grpc-port, --site-port, --ipp-port, --lpd-port, --raw-port (the raw socket
+ * port mapped to the queue `Default`).
  * The admin password is QUIRE_ADMIN_PASSWORD when set, otherwise one generated at the first run and kept in
  * <dir>/admin-password (mode 0600) so later runs can log in and print it again.
  */
@@ -28,6 +29,7 @@ function options() {
       'site-port': { type: 'string', default: '8090' },
       'ipp-port': { type: 'string', default: '8631' },
       'lpd-port': { type: 'string', default: '5515' },
+      'raw-port': { type: 'string', default: '9100' },
     },
   });
   return { ...values, dir: path.resolve(values.dir) };
@@ -145,6 +147,17 @@ async function stopAll(code) {
   process.exit(code);
 }
 
+/** Map the demo's raw socket port to the queue `Default` (raw ports are queue settings). */
+async function mapRawPort(siteUrl, password, port) {
+  const { token } = await api(siteUrl, 'POST', '/api/v1/auth/login', null, { username: 'admin', password });
+  const { queues } = await api(siteUrl, 'GET', '/api/v1/queues', token);
+  const queue = queues.find((q) => q.name === 'Default');
+  if (!queue) return 'no queue named Default (it was deleted), so no raw port';
+  if (queue.rawPort !== Number(port))
+    await api(siteUrl, 'PATCH', `/api/v1/queues/${queue.id}`, token, { rawPort: Number(port) });
+  return `raw port ${port} → queue Default`;
+}
+
 async function main() {
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
@@ -201,8 +214,11 @@ async function main() {
       QUIRE_SITE_NAME: 'demo',
       QUIRE_HTTP_HOST: opts.host,
       QUIRE_HTTP_PORT: opts['site-port'],
+      QUIRE_IPP_HOST: opts.host,
       QUIRE_IPP_PORT: opts['ipp-port'],
+      QUIRE_LPD_HOST: opts.host,
       QUIRE_LPD_PORT: opts['lpd-port'],
+      QUIRE_RAW_HOST: opts.host,
       QUIRE_CENTRAL_ADDRESS: `127.0.0.1:${opts['grpc-port']}`,
       QUIRE_ADMIN_PASSWORD: password,
       ...(enrolmentToken ? { QUIRE_ENROLMENT_TOKEN: enrolmentToken } : {}),
@@ -212,6 +228,7 @@ async function main() {
   children.push(site);
   watch(site, 'site');
   await waitFor('site /healthz', 60000, healthy(`${siteUrl}/healthz`));
+  const rawText = await mapRawPort(siteUrl, password, opts['raw-port']);
   await waitFor('site demo connected to central', 30000, async () => {
     const { sites } = await api(centralUrl, 'GET', '/api/v1/sites', login.token);
     const demo = sites.find((s) => s.name === 'demo');
@@ -223,7 +240,9 @@ async function main() {
       '',
       'Quire demo is running.',
       `  central  ${centralUrl}   (REST /api/v1, /healthz, /readyz, /metrics; federation gRPC on port ${opts['grpc-port']})`,
-      `  site     ${siteUrl}   (site "demo", enrolled and connected; IPP port ${opts['ipp-port']}, LPD port ${opts['lpd-port']})`,
+      `  site     ${siteUrl}   (site "demo", enrolled and connected)`,
+      `  print    ipp://127.0.0.1:${opts['ipp-port']}/printers/Default  (lp -h 127.0.0.1:${opts['ipp-port']} -d Default FILE),`,
+      `           LPD port ${opts['lpd-port']}, ${rawText}`,
       `  admin    user "admin", password "${password}" (central and site)`,
       `  data     ${opts.dir}   logs in ${logDir}`,
       '',

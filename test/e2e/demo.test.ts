@@ -26,6 +26,8 @@ describe('npm start (the demo profile)', function () {
         String(await freePort()),
         '--lpd-port',
         String(await freePort()),
+        '--raw-port',
+        String(await freePort()),
       ],
       env: withoutQuireSettings(),
     });

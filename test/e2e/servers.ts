@@ -72,6 +72,8 @@ export async function startSite(options: {
   token?: string;
 }) {
   const httpPort = await freePort();
+  const ippPort = await freePort();
+  const lpdPort = await freePort();
   const proc = startProcess({
     name: `site-${options.name}`,
     command: process.execPath,
@@ -80,6 +82,11 @@ export async function startSite(options: {
       QUIRE_SITE_NAME: options.name,
       QUIRE_DATA_DIR: options.dataDir,
       QUIRE_HTTP_PORT: String(httpPort),
+      QUIRE_IPP_HOST: '127.0.0.1',
+      QUIRE_IPP_PORT: String(ippPort),
+      QUIRE_LPD_HOST: '127.0.0.1',
+      QUIRE_LPD_PORT: String(lpdPort),
+      QUIRE_RAW_HOST: '127.0.0.1',
       QUIRE_CENTRAL_ADDRESS: options.centralAddress,
       QUIRE_FEDERATION_RECONNECT_MAX_MS: '2000',
       ...(options.token ? { QUIRE_ENROLMENT_TOKEN: options.token } : {}),
@@ -87,7 +94,7 @@ export async function startSite(options: {
   });
   const url = `http://127.0.0.1:${httpPort}`;
   await waitForHttp(`${url}/healthz`, { timeoutMs: 60_000 });
-  return { process: proc, url };
+  return { process: proc, url, ippPort, lpdPort };
 }
 
 /** Call the REST API; throws with the server's error message on a non-2xx answer. */

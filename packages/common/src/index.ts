@@ -16,3 +16,4 @@ export * from './auth';
 export * from './lifecycle';
 export * from './migrations';
 export * from './server/server-core';
+export * from './ipp';

@@ -15,12 +15,14 @@ import {
   openServerCore,
 } from '@quire/common';
 import { CentralLink } from './federation';
+import { startIntakeListeners, type IntakeListeners } from './intake/intake-listeners';
+import { buildJobCore, siteEntities } from './job-core';
+import { jobsRouter } from './jobs';
+import { siteMigrations } from './migrations';
+import { queuesRouter } from './queues';
 import { siteStatusRouter } from './site-status.routes';
 import { checkSpoolHealth, ensureSpoolDirectory } from './spool/spool-health';
 import { siteVersion } from './version';
-
-const siteEntities: never[] = [];
-const siteMigrations: never[] = [];
 
 export interface StartSiteOptions {
   config: QuireConfig;
@@ -31,6 +33,7 @@ export interface StartSiteOptions {
 
 export interface SiteServer {
   httpPort: number;
+  intakePorts: IntakeListeners['ports'];
   centralLink: CentralLink | null;
   stop(): Promise<void>;
 }
@@ -75,7 +78,11 @@ function centralLinkCheck(link: CentralLink | null): ReadinessCheck {
   };
 }
 
-/** Start the site: the REST API on `http.port`, and the link to central when `central.address` is set. */
+/**
+ * Start the site: recover the spool, open the print-intake listeners, the REST API on `http.port`, and the link
+ * to central when `central.address` is set. Recovery runs before any listener opens, because an upload in flight
+ * looks exactly like a crash leftover.
+ */
 export async function startSite(options: StartSiteOptions): Promise<SiteServer> {
   const { config, logger } = options;
   await ensureSpoolDirectory(config.spool.dir);
@@ -86,54 +93,73 @@ export async function startSite(options: StartSiteOptions): Promise<SiteServer> 
     migrations: siteMigrations,
     printOnce: options.printOnce,
   });
-  const link = await createCentralLink(config, logger, core.metrics).catch(async (err: unknown) => {
-    await core.close();
-    throw err;
-  });
-  link?.start();
-  const spoolCheck: ReadinessCheck = {
-    name: 'spool',
-    check: () => checkSpoolHealth(config.spool.dir, config.spool.minFreeMb),
+  const stops: Array<() => Promise<void>> = [() => core.close()];
+  const stopAll = async () => {
+    for (const stop of [...stops].reverse()) await stop();
   };
-  const app = createHttpApp({
-    logger,
-    metrics: core.metrics,
-    readinessChecks: [core.databaseCheck, spoolCheck, centralLinkCheck(link)],
-    mount: (app) => {
-      app.use(authRouter(core.auth));
-      app.use(
-        siteStatusRouter({
-          auth: core.auth,
-          link,
-          siteName: config.site.name,
-          centralAddress: config.central.address,
-        }),
-      );
-    },
-  });
-  const http = new HttpServer();
-  let httpPort: number;
   try {
-    httpPort = await http.listen(app, config.http.host, config.http.port);
+    const jobCore = buildJobCore(core.dataSource, {
+      spoolDir: config.spool.dir,
+      maxJobSizeMb: config.jobs.maxSizeMb,
+      logger,
+    });
+    await jobCore.queues.ensureDefaultQueues();
+    await jobCore.intake.recoverAtStartup();
+    const listeners = await startIntakeListeners({
+      config,
+      logger,
+      intake: jobCore.intake,
+      queues: jobCore.queues,
+      metrics: core.metrics,
+      version: siteVersion,
+    });
+    stops.push(() => listeners.stop());
+    const link = await createCentralLink(config, logger, core.metrics);
+    link?.start();
+    if (link) stops.push(() => link.stop());
+    const spoolCheck: ReadinessCheck = {
+      name: 'spool',
+      check: () => checkSpoolHealth(config.spool.dir, config.spool.minFreeMb),
+    };
+    const app = createHttpApp({
+      logger,
+      metrics: core.metrics,
+      readinessChecks: [core.databaseCheck, spoolCheck, listeners.readinessCheck, centralLinkCheck(link)],
+      mount: (app) => {
+        app.use(authRouter(core.auth));
+        app.use(
+          siteStatusRouter({
+            auth: core.auth,
+            link,
+            siteName: config.site.name,
+            centralAddress: config.central.address,
+          }),
+        );
+        app.use(queuesRouter({ queues: jobCore.queues, auth: core.auth, dataSource: core.dataSource }));
+        app.use(jobsRouter({ jobs: jobCore.jobs, auth: core.auth, dataSource: core.dataSource }));
+      },
+    });
+    const http = new HttpServer();
+    const httpPort = await http.listen(app, config.http.host, config.http.port);
+    stops.push(() => http.close(config.http.shutdownTimeoutSeconds * 1000));
+    logger.info('site started', {
+      httpPort,
+      intake: listeners.ports,
+      site: config.site.name,
+      central: config.central.address || null,
+      version: siteVersion,
+    });
+    return {
+      httpPort,
+      intakePorts: listeners.ports,
+      centralLink: link,
+      async stop() {
+        await stopAll();
+        logger.info('site stopped');
+      },
+    };
   } catch (err) {
-    await link?.stop();
-    await core.close();
+    await stopAll();
     throw err;
   }
-  logger.info('site started', {
-    httpPort,
-    site: config.site.name,
-    central: config.central.address || null,
-    version: siteVersion,
-  });
-  return {
-    httpPort,
-    centralLink: link,
-    async stop() {
-      await http.close(config.http.shutdownTimeoutSeconds * 1000);
-      await link?.stop();
-      await core.close();
-      logger.info('site stopped');
-    },
-  };
 }

@@ -24,3 +24,4 @@ export { type TrackedResource, stopAllTracked, track } from './registry';
 export { repoRoot, testRunDir } from './run-dir';
 export { mochaGlobalTeardown } from './mocha-hooks';
 export { default as SummaryReporter, summaryLine } from './reporter';
+export { type Cupsd, type StartCupsdOptions, CUPSD_BENCH_CONFIG, startCupsd } from './cupsd';

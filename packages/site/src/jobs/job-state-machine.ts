@@ -1,0 +1,239 @@
+/**
+ * The job state machine: the one module that changes a job's state. Everything else (intake, routing, the
+ * REST API, release, recovery) asks it to.
+ *
+ * Design notes for job states, in the manner of CUPS's scheduler/job.c
+ * ====================================================================
+ *
+ * States
+ * ------
+ *   processing  The document is in the spool and the row is committed; analysis and routing have not finished.
+ *   ready       Routed: waiting to be released at a printer.
+ *   paused      Held: the client asked for it (IPP job-hold-until), a policy held it, or its owner did.
+ *   printing    A release driver is sending it to a printer.
+ *   printed     Final. The printer accepted the whole job.
+ *   failed      Final. Analysis, the spool or printing failed; `state_reason` says why.
+ *   deleted     Final. Cancelled by its owner or an administrator. A soft delete: the row and its history stay.
+ *
+ * Who moves a job (the JOB_TRANSITIONS table below is the authority)
+ * -------------------------------------------------------------------
+ *   intake       creates it in `processing` (an event from no state), once its document is fsynced.
+ *   router       processing -> ready | paused (hold requested, or a policy) | failed (analysis refused it).
+ *                At start-up, jobs still in `processing` (a crash between commit and routing) are routed again.
+ *   owner, admin ready -> paused (hold), paused -> ready (release a held job), any non-final -> deleted (cancel).
+ *                Whether a requester is the owner is the jobs service's rule; this table only knows roles.
+ *   release      ready -> printing -> printed | failed.
+ *   system       processing | ready | paused | printing -> failed, when the document has vanished from the
+ *                spool or something outside any user's doing broke the job.
+ *   Final states have no way out.
+ *
+ * The spool file
+ * --------------
+ *   processing, ready, paused, printing: kept. Start-up recovery fails a job in these states whose file is gone.
+ *   printed, failed, deleted: kept for a retention period (reprints, disputes, roaming), then deleted by a purge
+ *   that is a later scheduler task; the job row stays for history and accounting.
+ *
+ * How a transition is written
+ * ---------------------------
+ *   1. The table is checked: a move it does not list is JOB_STATE_CONFLICT, with the state the job is in.
+ *   2. The row is updated with `WHERE id = ? AND state = <the state the caller saw>`: of two concurrent
+ *      transitions of one job exactly one matches; the other gets JOB_STATE_CONFLICT naming the new state.
+ *   3. A `job_events` row is written, and every observer is called, in the same transaction, so the history
+ *      (and, with the federation outbox as an observer, what central hears) never disagrees with the row.
+ */
+import { type EntityManager } from 'typeorm';
+import { ErrorCode, newId, QuireError } from '@quire/common';
+import { type JobState } from '../intake/intake-port';
+import { type JobEventEntity } from './job-event.entity';
+import { type JobEntity } from './job.entity';
+import { type JobRepository } from './job.repository';
+
+/** Who asks for a transition. Owners and admins carry their user name into the event row. */
+export type JobActorRole = 'intake' | 'router' | 'owner' | 'admin' | 'release' | 'system';
+
+/** The actor of a transition, as recorded in `job_events.actor`. */
+export interface JobActor {
+  role: JobActorRole;
+  name?: string;
+}
+
+type TransitionTable = Readonly<
+  Record<JobState, Readonly<Partial<Record<JobState, readonly JobActorRole[]>>>>
+>;
+
+const CANCEL: readonly JobActorRole[] = ['owner', 'admin'];
+
+/** Every allowed move: from-state → to-state → the roles that may make it. */
+export const JOB_TRANSITIONS: TransitionTable = {
+  processing: {
+    ready: ['router'],
+    paused: ['router'],
+    failed: ['router', 'system'],
+    deleted: CANCEL,
+  },
+  ready: { paused: ['owner', 'admin'], printing: ['release'], failed: ['system'], deleted: CANCEL },
+  paused: { ready: ['owner', 'admin'], failed: ['system'], deleted: CANCEL },
+  printing: { printed: ['release'], failed: ['release', 'system'], deleted: CANCEL },
+  printed: {},
+  failed: {},
+  deleted: {},
+};
+
+/** States a job never leaves. */
+export const FINAL_STATES: readonly JobState[] = ['printed', 'failed', 'deleted'];
+
+/** States whose job still needs its spool file. */
+export const ACTIVE_STATES: readonly JobState[] = ['processing', 'ready', 'paused', 'printing'];
+
+/** True for printed, failed and deleted. */
+export function isFinalState(state: JobState): boolean {
+  return FINAL_STATES.includes(state);
+}
+
+/** The roles that may move a job from `from` to `to` (empty when the move does not exist). */
+export function rolesAllowed(from: JobState, to: JobState): readonly JobActorRole[] {
+  return JOB_TRANSITIONS[from][to] ?? [];
+}
+
+/** True when `role` may move a job from `from` to `to`. */
+export function canTransition(from: JobState, to: JobState, role: JobActorRole): boolean {
+  return rolesAllowed(from, to).includes(role);
+}
+
+/** One committed-together change: the job as it is after it, and its event row. */
+export interface JobTransition {
+  job: JobEntity;
+  event: JobEventEntity;
+}
+
+/**
+ * Called inside the transaction of every job creation and transition, after the event row is written; a
+ * rejection rolls the whole change back. The federation outbox plugs in here.
+ */
+export type JobTransitionObserver = (transition: JobTransition, manager: EntityManager) => Promise<void>;
+
+/** Dependencies of the state machine. */
+export interface JobStateMachineOptions {
+  jobs: JobRepository;
+  observers?: readonly JobTransitionObserver[];
+  now?: () => Date;
+}
+
+/** What a transition records besides its target state. */
+export interface TransitionChange {
+  actor: JobActor;
+  /** Why, in words an operator understands; stored on the job (`state_reason`) and in the event. */
+  reason?: string | null;
+}
+
+function actorLabel(actor: JobActor): string {
+  return (actor.name ? `${actor.role}:${actor.name}` : actor.role).slice(0, 160);
+}
+
+function clipReason(reason: string | null | undefined): string | null {
+  return reason ? reason.slice(0, 255) : null;
+}
+
+function conflict(message: string, job: JobEntity, state: JobState | null): QuireError {
+  return new QuireError(ErrorCode.JobStateConflict, message, {
+    details: { job: job.number, state },
+  });
+}
+
+/** Run `fn` in `manager`'s transaction, or in a new one when `manager` is not inside a transaction. */
+function inTransaction<T>(manager: EntityManager, fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+  return manager.queryRunner?.isTransactionActive ? fn(manager) : manager.transaction(fn);
+}
+
+/** Owns every change of `jobs.state`; see the design notes at the top of this file. */
+export class JobStateMachine {
+  private readonly now: () => Date;
+  private readonly observers: readonly JobTransitionObserver[];
+
+  constructor(private readonly options: JobStateMachineOptions) {
+    this.now = options.now ?? (() => new Date());
+    this.observers = options.observers ?? [];
+  }
+
+  /** Insert a new job (which must be in `processing`) with its creation event from no state. */
+  async create(job: JobEntity, actor: JobActor, manager: EntityManager): Promise<JobEntity> {
+    if (job.state !== 'processing' || actor.role !== 'intake') {
+      throw conflict('A job is created in processing, by intake', job, job.state);
+    }
+    return inTransaction(manager, async (tx) => {
+      await this.options.jobs.insert(job, tx);
+      await this.record(job, null, { actor, reason: job.stateReason }, tx);
+      return job;
+    });
+  }
+
+  /**
+   * Move `job` (as the caller last read it) to `to`. JOB_STATE_CONFLICT when the table forbids the move for
+   * this actor, or when the job changed state since the caller read it. Returns the job as it is now.
+   */
+  async transition(
+    job: JobEntity,
+    to: JobState,
+    change: TransitionChange,
+    manager: EntityManager,
+  ): Promise<JobEntity> {
+    const from = job.state;
+    const roles = rolesAllowed(from, to);
+    if (roles.length === 0) {
+      throw conflict(`Job ${job.number} is ${from}; it cannot become ${to}`, job, from);
+    }
+    if (!roles.includes(change.actor.role)) {
+      throw conflict(
+        `Job ${job.number}: moving it from ${from} to ${to} is for ${roles.join(' or ')}, not ${change.actor.role}`,
+        job,
+        from,
+      );
+    }
+    return inTransaction(manager, (tx) => this.apply(job, to, change, tx));
+  }
+
+  private async apply(
+    job: JobEntity,
+    to: JobState,
+    change: TransitionChange,
+    manager: EntityManager,
+  ): Promise<JobEntity> {
+    const at = this.now();
+    const patch: Partial<JobEntity> = { state: to, stateReason: clipReason(change.reason) };
+    if (job.state === 'processing') patch.processedAt = at;
+    if (isFinalState(to)) patch.completedAt = at;
+    const won = await this.options.jobs.updateStateIf(job.id, job.state, patch, manager);
+    if (!won) {
+      const current = await this.options.jobs.findById(job.id, manager);
+      const now = current?.state ?? null;
+      throw conflict(
+        `Job ${job.number} changed meanwhile: it is ${now ?? 'gone'} now, not ${job.state}`,
+        job,
+        now,
+      );
+    }
+    const updated: JobEntity = { ...job, ...patch };
+    await this.record(updated, job.state, change, manager, at);
+    return updated;
+  }
+
+  private async record(
+    job: JobEntity,
+    from: JobState | null,
+    change: TransitionChange,
+    manager: EntityManager,
+    at: Date = this.now(),
+  ): Promise<void> {
+    const event: JobEventEntity = {
+      id: newId(),
+      jobId: job.id,
+      at,
+      fromState: from,
+      toState: job.state,
+      reason: clipReason(change.reason),
+      actor: actorLabel(change.actor),
+    };
+    await this.options.jobs.insertEvent(event, manager);
+    for (const observe of this.observers) await observe({ job, event }, manager);
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * Unit tests of the PJL header reader, with headers shaped like those real drivers send (HP Universal Print
+ * Driver, Ricoh and Kyocera JOBATTR accounting, Xerox, SAP) and with damaged or hostile input.
+ */
+import { randomBytes } from 'node:crypto';
+import { expect } from 'chai';
+import { readPjlHeader } from './pjl';
+
+const UEL = '\x1b%-12345X';
+
+function job(header: string, body: string | Buffer): Buffer {
+  return Buffer.concat([Buffer.from(header, 'latin1'), Buffer.isBuffer(body) ? body : Buffer.from(body)]);
+}
+
+describe('readPjlHeader', () => {
+  it('reads an HP Universal Print Driver header (JOB, JobAcct JOBATTRs, USERNAME, PCL XL)', () => {
+    const header =
+      `${UEL}@PJL JOB NAME="Microsoft Word - Q3 report.docx" DISPLAY="1234 alice Microsoft Word - Q3 report.docx"\r\n` +
+      '@PJL SET JOBATTR="JobAcct1=alice"\r\n' +
+      '@PJL SET JOBATTR="JobAcct2=WS-0142"\r\n' +
+      '@PJL SET JOBATTR="JobAcct3=CORP"\r\n' +
+      '@PJL SET USERNAME="alice"\r\n' +
+      '@PJL SET STRINGCODESET=UTF8\r\n' +
+      '@PJL COMMENT "Username: mallory; App Filename: Q3 report.docx; 1-24-2024"\r\n' +
+      '@PJL SET HOLD=OFF\r\n' +
+      '@PJL SET RESOLUTION = 600\r\n' +
+      '@PJL SET LPARM:PCL SYMSET=ROMAN8\r\n' +
+      '@PJL ENTER LANGUAGE=PCLXL\r\n';
+    const result = readPjlHeader(job(header, ') HP-PCL XL;2;0;Comment Copyright HP\n'));
+    expect(result.language).to.equal('PCLXL');
+    expect(result.headerBytes).to.equal(Buffer.byteLength(header, 'latin1'));
+    expect(result.variables).to.deep.equal({
+      'JOB NAME': 'Microsoft Word - Q3 report.docx',
+      'JOB DISPLAY': '1234 alice Microsoft Word - Q3 report.docx',
+      JOBACCT1: 'alice',
+      JOBACCT2: 'WS-0142',
+      JOBACCT3: 'CORP',
+      USERNAME: 'alice',
+      STRINGCODESET: 'UTF8',
+      HOLD: 'OFF',
+      RESOLUTION: '600',
+    });
+  });
+
+  it('reads Ricoh-style @KEY JOBATTRs before PostScript', () => {
+    const header =
+      `${UEL}@PJL\r\n` +
+      '@PJL SET JOBATTR="@LUNA=bob"\r\n' +
+      '@PJL SET JOBATTR="@JOAU=bob"\r\n' +
+      '@PJL SET JOBATTR="@CDAT=2024/01/24"\r\n' +
+      '@PJL SET JOBATTR="@JOBN=Invoice 42.pdf"\r\n' +
+      '@PJL SET USERID="bob"\r\n' +
+      '@PJL SET DATAMODE=COLOR\r\n' +
+      '@PJL ENTER LANGUAGE=POSTSCRIPT\r\n';
+    const result = readPjlHeader(job(header, '%!PS-Adobe-3.0\n'));
+    expect(result.language).to.equal('POSTSCRIPT');
+    expect(result.variables).to.include({
+      LUNA: 'bob',
+      JOAU: 'bob',
+      CDAT: '2024/01/24',
+      JOBN: 'Invoice 42.pdf',
+      USERID: 'bob',
+      DATAMODE: 'COLOR',
+    });
+    expect(result.headerBytes).to.equal(header.length);
+  });
+
+  it('reads a Kyocera-style header with LF line ends and spaces around "="', () => {
+    const header =
+      `${UEL}@PJL SET JOBNAME = "Budget.xlsx"\n` +
+      '@PJL SET JOBATTR="@JOAU=carol"\n' +
+      '@PJL SET KUSERNAME="carol"\n' +
+      '@PJL USTATUSOFF\n' +
+      '@PJL ENTER LANGUAGE = PCL\n';
+    const result = readPjlHeader(job(header, '\x1bE\x1b&l0O'));
+    expect(result.language).to.equal('PCL');
+    expect(result.variables).to.deep.equal({ JOBNAME: 'Budget.xlsx', JOAU: 'carol', KUSERNAME: 'carol' });
+    expect(result.headerBytes).to.equal(header.length);
+  });
+
+  it('reads a Xerox header, skipping its XRX comment block, before PDF', () => {
+    const header =
+      `${UEL}@PJL JOB\r\n` +
+      '@PJL COMMENT XRXbegin\r\n' +
+      '@PJL COMMENT OID_ATT_JOB_OWNER "dave";\r\n' +
+      '@PJL COMMENT XRXend\r\n' +
+      '@PJL SET USERNAME = "dave"\r\n' +
+      '@PJL ENTER LANGUAGE=PDF\r\n';
+    const result = readPjlHeader(job(header, '%PDF-1.7\n'));
+    expect(result.variables).to.deep.equal({ USERNAME: 'dave' });
+    expect(result.language).to.equal('PDF');
+  });
+
+  it('reads an SAP header whose technical user hides the real one in the job name', () => {
+    const header =
+      `${UEL}@PJL JOB NAME="SAP SP01 0000012345 JSMITH"\r\n` +
+      '@PJL SET USERNAME="SYSTEM"\r\n' +
+      '@PJL ENTER LANGUAGE=PCL\r\n';
+    const result = readPjlHeader(job(header, '\x1bE'));
+    expect(result.variables).to.deep.equal({ 'JOB NAME': 'SAP SP01 0000012345 JSMITH', USERNAME: 'SYSTEM' });
+  });
+
+  it('gives an empty header for a job without PJL, and skips a bare UEL', () => {
+    expect(readPjlHeader(Buffer.from('%PDF-1.7\n%âãÏÓ'))).to.deep.equal({
+      variables: {},
+      language: null,
+      headerBytes: 0,
+    });
+    expect(readPjlHeader(Buffer.from(`${UEL}%PDF-1.4`, 'latin1'))).to.deep.equal({
+      variables: {},
+      language: null,
+      headerBytes: UEL.length,
+    });
+    expect(readPjlHeader(Buffer.alloc(0)).headerBytes).to.equal(0);
+  });
+
+  it('accepts blank lines after the UEL, repeated UELs and lower-case commands', () => {
+    const header = `${UEL}${UEL}\r\n@pjl set username=erin\r\n${UEL}@PJL ENTER LANGUAGE=pdf\n`;
+    const result = readPjlHeader(job(header, '%PDF'));
+    expect(result.variables).to.deep.equal({ USERNAME: 'erin' });
+    expect(result.language).to.equal('PDF');
+    expect(result.headerBytes).to.equal(header.length);
+  });
+
+  it('lets a later SET win and keeps JOBATTRs that are not KEY=VALUE', () => {
+    const header =
+      '@PJL SET USERNAME="first"\n@PJL SET USERNAME="second"\n@PJL SET JOBATTR="plain text"\n' +
+      '@PJL SET TITLE="unclosed quote\n@PJL SET EMPTY=\n';
+    const result = readPjlHeader(job(header, 'data'));
+    expect(result.variables).to.deep.equal({
+      USERNAME: 'second',
+      JOBATTR: 'plain text',
+      TITLE: 'unclosed quote',
+      EMPTY: '',
+    });
+    expect(result.language).to.equal(null);
+    expect(result.headerBytes).to.equal(header.length);
+  });
+
+  it('decodes UTF-8 values, and Windows code page values that are not UTF-8', () => {
+    const utf8 = readPjlHeader(Buffer.from('@PJL SET USERNAME="Jürgen Čapek"\n', 'utf8'));
+    expect(utf8.variables.USERNAME).to.equal('Jürgen Čapek');
+    const latin1 = readPjlHeader(Buffer.from('@PJL SET USERNAME="Jürgen"\n', 'latin1'));
+    expect(latin1.variables.USERNAME).to.equal('Jürgen');
+  });
+
+  it('stops at the first line that is not PJL, and does not take "@PJLX" for PJL', () => {
+    const header = '@PJL SET USERNAME=frank\n';
+    const result = readPjlHeader(job(header, '@PJLX SET USERNAME=eve\n@PJL SET USERNAME=eve\n'));
+    expect(result.variables).to.deep.equal({ USERNAME: 'frank' });
+    expect(result.headerBytes).to.equal(header.length);
+  });
+
+  it('ends the header at a truncated last line without reading it', () => {
+    const head = Buffer.from('@PJL SET USERNAME=grace\n@PJL SET JOBNAME="cut he', 'latin1');
+    const result = readPjlHeader(head);
+    expect(result.variables).to.deep.equal({ USERNAME: 'grace' });
+    expect(result.headerBytes).to.equal(head.length);
+  });
+
+  it('ends the header at a bare ENTER with no language', () => {
+    const result = readPjlHeader(Buffer.from('@PJL ENTER\n@PJL SET USERNAME=x\n'));
+    expect(result).to.deep.equal({ variables: {}, language: null, headerBytes: 11 });
+  });
+
+  it('never throws on random bytes, and stays within the input', () => {
+    for (let i = 0; i < 2000; i += 1) {
+      const noise = randomBytes(1 + (i % 300));
+      const input = i % 2 === 0 ? noise : Buffer.concat([Buffer.from(`${UEL}@PJL SET A="`), noise]);
+      const result = readPjlHeader(input);
+      expect(result.headerBytes).to.be.within(0, input.length);
+    }
+  });
+
+  it('reads 64 KB of PJL lines, or one 64 KB line, quickly', () => {
+    const many = Buffer.from('@PJL SET A=1\n'.repeat(5000));
+    const oneLine = Buffer.from(`@PJL JOB ${'NAME="x" '.repeat(7000)}`);
+    const started = process.hrtime.bigint();
+    expect(readPjlHeader(many).variables).to.deep.equal({ A: '1' });
+    expect(readPjlHeader(oneLine).headerBytes).to.equal(oneLine.length);
+    expect(readPjlHeader(Buffer.concat([oneLine, Buffer.from('\n')])).variables).to.deep.equal({
+      'JOB NAME': 'x',
+    });
+    expect(Number(process.hrtime.bigint() - started) / 1e6).to.be.below(500);
+  });
+});

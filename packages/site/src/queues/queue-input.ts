@@ -1,0 +1,89 @@
+/**
+ * What a queue may be created or changed with, as zod schemas shared by the REST API (which reports each bad
+ * field of a request body) and QueueService (which checks every caller, including start-up and later central
+ * configuration sync). Unknown fields are refused rather than ignored, so a misspelt setting is an error and not
+ * a silent no-op.
+ */
+import { z } from 'zod';
+import { ErrorCode, QuireError, type FieldProblem } from '@quire/common';
+import { type QueueType } from '../intake/intake-port';
+import {
+  detectionRulesSchema,
+  unknownOwnerPolicySchema,
+  type DetectionRule,
+  type UnknownOwnerPolicy,
+} from './detection-rules';
+
+/** Longest queue name; CUPS allows the same. */
+export const MAX_QUEUE_NAME_LENGTH = 127;
+
+/**
+ * Queue names: printable ASCII without space and without `/ \ ? # ' "`. They appear in IPP URLs
+ * (`/printers/NAME`) and LPD commands, where those characters would need escaping or end the name; CUPS refuses
+ * the same ones. ASCII only (MyQ also forbids diacritics) also keeps the lower-cased unique key exact on both
+ * databases, whose collations disagree about accented letters.
+ */
+export const queueNameSchema = z
+  .string()
+  .min(1)
+  .max(MAX_QUEUE_NAME_LENGTH)
+  .regex(/^[\x21-\x7e]*$/, 'must be printable ASCII without spaces')
+  .refine((name) => !/[/\\?#'"]/.test(name), 'must not contain / \\ ? # \' or "');
+
+/** The queue types. */
+export const queueTypeSchema = z.enum(['direct', 'tandem', 'pull', 'delegated']);
+
+/** A new queue: name and type are required, everything else has a default (see QueueService.create). */
+export const newQueueSchema = z.strictObject({
+  name: queueNameSchema,
+  type: queueTypeSchema,
+  description: z.string().max(255).optional(),
+  online: z.boolean().optional(),
+  rawPort: z.number().int().min(1).max(65535).nullable().optional(),
+  unknownOwnerPolicy: unknownOwnerPolicySchema.optional(),
+  userDetection: detectionRulesSchema.optional(),
+  detectionCaseSensitive: z.boolean().optional(),
+});
+
+/** A change to a queue: any subset of its settings (still refusing unknown fields). */
+export const queuePatchSchema = newQueueSchema.partial();
+
+/** The settings of a new queue. */
+export interface NewQueue {
+  name: string;
+  type: QueueType;
+  description?: string;
+  online?: boolean;
+  rawPort?: number | null;
+  unknownOwnerPolicy?: UnknownOwnerPolicy;
+  userDetection?: DetectionRule[];
+  detectionCaseSensitive?: boolean;
+}
+
+/** A change to some settings of a queue. */
+export type QueuePatch = Partial<NewQueue>;
+
+function problemsOf(error: z.ZodError): FieldProblem[] {
+  return error.issues.map((issue) => ({
+    field: issue.path.length === 0 ? '(queue)' : issue.path.map(String).join('.'),
+    problem: issue.message,
+  }));
+}
+
+function checked<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = problemsOf(result.error);
+  const message = `Queue settings are invalid: ${problems.map((p) => `${p.field}: ${p.problem}`).join('; ')}`;
+  throw new QuireError(ErrorCode.ValidationFailed, message, { details: { fields: problems } });
+}
+
+/** Check new-queue settings; VALIDATION_FAILED names each bad field (`userDetection.2.pattern`, ...). */
+export function checkNewQueue(input: NewQueue): NewQueue {
+  return checked(newQueueSchema, input);
+}
+
+/** Check a queue change; VALIDATION_FAILED names each bad field. */
+export function checkQueuePatch(patch: QueuePatch): QueuePatch {
+  return checked(queuePatchSchema, patch);
+}

@@ -1,0 +1,67 @@
+/**
+ * A print queue: the routing key front-ends deliver jobs to (the IPP path `/printers/NAME`, the LPD queue name, a
+ * raw socket port), its type, and how the owner of each job is found. Names are unique regardless of case, as
+ * CUPS treats them, through `name_key` (the lower-cased name) and its unique index.
+ */
+import { Column, Entity, Index, type ValueTransformer } from 'typeorm';
+import { IdColumn, TimestampColumn } from '@quire/common';
+import { type QueueType } from '../intake/intake-port';
+import { detectionRulesSchema, type DetectionRule, type UnknownOwnerPolicy } from './detection-rules';
+
+/**
+ * Stores the rule list as JSON text. Rules are validated before every write, so a stored list that fails to
+ * parse was edited by hand; it reads as no rules (the queue then applies its unknown-owner policy to every job)
+ * rather than failing every read of every queue.
+ */
+export const detectionRulesTransformer: ValueTransformer = {
+  to: (rules: DetectionRule[] | undefined) => (rules === undefined ? undefined : JSON.stringify(rules)),
+  from: (text: string | null): DetectionRule[] => {
+    try {
+      const parsed = detectionRulesSchema.safeParse(JSON.parse(text ?? '[]'));
+      return parsed.success ? parsed.data : [];
+    } catch {
+      return [];
+    }
+  },
+};
+
+@Entity({ name: 'queues' })
+export class QueueEntity {
+  @IdColumn()
+  id!: string;
+
+  @Column({ type: 'varchar', length: 127 })
+  name!: string;
+
+  @Index('uq_queues_name_key', { unique: true })
+  @Column({ name: 'name_key', type: 'varchar', length: 127 })
+  nameKey!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  type!: QueueType;
+
+  @Column({ type: 'varchar', length: 255 })
+  description!: string;
+
+  @Column({ type: 'boolean' })
+  online!: boolean;
+
+  @Index('uq_queues_raw_port', { unique: true })
+  @Column({ name: 'raw_port', type: 'integer', nullable: true })
+  rawPort!: number | null;
+
+  @Column({ name: 'unknown_owner_policy', type: 'varchar', length: 16 })
+  unknownOwnerPolicy!: UnknownOwnerPolicy;
+
+  @Column({ name: 'user_detection', type: 'text', transformer: detectionRulesTransformer })
+  userDetection!: DetectionRule[];
+
+  @Column({ name: 'detection_case_sensitive', type: 'boolean' })
+  detectionCaseSensitive!: boolean;
+
+  @TimestampColumn({ name: 'created_at' })
+  createdAt!: Date;
+
+  @TimestampColumn({ name: 'updated_at' })
+  updatedAt!: Date;
+}

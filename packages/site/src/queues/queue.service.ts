@@ -1,0 +1,226 @@
+/**
+ * The queues domain: creating, changing and deleting queues (names unique regardless of case, raw socket ports
+ * unique), the queues every site starts with, the raw port map the socket listeners open, and owner detection
+ * with each queue's rules. Emits `changed` after any committed change, so front-ends that cache queues (the
+ * raw listeners, IPP printer lookups) know to read them again.
+ */
+import { EventEmitter } from 'node:events';
+import { type EntityManager } from 'typeorm';
+import { ErrorCode, QuireError, describeError, newId, type Logger } from '@quire/common';
+import { type QueueSummary } from '../intake/intake-port';
+import { defaultDetectionRules } from './detection-rules';
+import { checkNewQueue, checkQueuePatch, type NewQueue, type QueuePatch } from './queue-input';
+import { type QueueEntity } from './queue.entity';
+import { isUniqueViolation, queueNameKey, type QueueChanges, type QueueRepository } from './queue.repository';
+import { detectOwner, type OwnerDetectionInput, type OwnerDetectionResult } from './user-detection';
+
+export interface QueueServiceOptions {
+  queues: QueueRepository;
+  logger: Logger;
+  now?: () => Date;
+}
+
+/** A raw socket port and the queue its jobs go to. */
+export interface RawPortMapping {
+  port: number;
+  queueName: string;
+}
+
+/**
+ * The queues a site starts with, both pull queues as in MyQ. `Web` detects the owner from the sender only: its
+ * jobs come from signed-in web users, and a PJL USERNAME inside an uploaded print file must not reassign the job
+ * (and its cost) to somebody else.
+ */
+export const DEFAULT_QUEUES: readonly NewQueue[] = [
+  {
+    name: 'Default',
+    type: 'pull',
+    description:
+      'Secure pull printing for every user: jobs wait here until their owner releases them at a printer',
+  },
+  {
+    name: 'Web',
+    type: 'pull',
+    description: 'Documents uploaded through the web interface, held until their owner releases them',
+    userDetection: [{ kind: 'sender' }],
+  },
+];
+
+type QueueServiceEvents = { changed: [] };
+
+/** Queue rules and persistence; see the file comment. */
+export class QueueService extends EventEmitter<QueueServiceEvents> {
+  private readonly now: () => Date;
+
+  constructor(private readonly options: QueueServiceOptions) {
+    super();
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Every queue, by name. */
+  list(): Promise<QueueEntity[]> {
+    return this.options.queues.list();
+  }
+
+  /** The queue with this name in any case (`default` finds `Default`), or null. */
+  findByName(name: string): Promise<QueueEntity | null> {
+    return this.options.queues.findByName(name);
+  }
+
+  /** One queue, or NOT_FOUND. */
+  async get(id: string, manager?: EntityManager): Promise<QueueEntity> {
+    const queue = await this.options.queues.findById(id, manager);
+    if (!queue) throw new QuireError(ErrorCode.NotFound, `No queue with id ${id}`);
+    return queue;
+  }
+
+  /**
+   * Create a queue. Defaults: online, no raw port, the default detection rules, case-insensitive detection, and
+   * unknown owners rejected (accepting them would hold jobs nobody can release or be charged for). A name taken
+   * in any case, or a taken raw port, is a CONFLICT; bad settings are VALIDATION_FAILED.
+   */
+  async create(input: NewQueue, manager?: EntityManager): Promise<QueueEntity> {
+    const queue = this.buildQueue(checkNewQueue(input), this.now());
+    await this.assertNoClash(queue, null, manager);
+    await this.conflictOnDuplicate(() => this.options.queues.insert(queue, manager), queue);
+    this.announce(manager);
+    this.options.logger.info('queue created', { queueId: queue.id, queue: queue.name, type: queue.type });
+    return queue;
+  }
+
+  /** Change some settings of a queue; NOT_FOUND, CONFLICT and VALIDATION_FAILED as for `create`. */
+  async update(id: string, patch: QueuePatch, manager?: EntityManager): Promise<QueueEntity> {
+    const checked = checkQueuePatch(patch);
+    const current = await this.get(id, manager);
+    const changes: QueueChanges = { updatedAt: this.now() };
+    for (const [key, value] of Object.entries(checked)) {
+      if (value !== undefined) Object.assign(changes, { [key]: value });
+    }
+    if (changes.name !== undefined) changes.nameKey = queueNameKey(changes.name);
+    await this.assertNoClash(changes, id, manager);
+    const updated = await this.conflictOnDuplicate(
+      () => this.options.queues.update(id, changes, manager),
+      changes,
+    );
+    if (!updated) throw new QuireError(ErrorCode.NotFound, `No queue with id ${id}`);
+    this.announce(manager);
+    this.options.logger.info('queue updated', { queueId: id, queue: changes.name ?? current.name });
+    return { ...current, ...changes };
+  }
+
+  /** Delete a queue, or NOT_FOUND. Jobs already in it keep the queue name they were submitted with. */
+  async remove(id: string, manager?: EntityManager): Promise<void> {
+    if (!(await this.options.queues.delete(id, manager))) {
+      throw new QuireError(ErrorCode.NotFound, `No queue with id ${id}`);
+    }
+    this.announce(manager);
+    this.options.logger.info('queue deleted', { queueId: id });
+  }
+
+  /**
+   * Create the default queues (`Default` and `Web`) when the site has no queue at all, i.e. on first start. A
+   * queue an admin later deletes or renames stays so: the defaults are never recreated once any queue exists.
+   * Idempotent, and safe if two processes race on one database.
+   */
+  async ensureDefaultQueues(): Promise<void> {
+    const repo = this.options.queues;
+    const created = await repo
+      .transaction(async (manager) => {
+        if ((await repo.count(manager)) > 0) return [];
+        const now = this.now();
+        const queues = DEFAULT_QUEUES.map((settings) => this.buildQueue(settings, now));
+        for (const queue of queues) await repo.insert(queue, manager);
+        return queues.map((queue) => queue.name);
+      })
+      .catch((err: unknown) => {
+        if (isUniqueViolation(err)) return [];
+        throw err;
+      });
+    if (created.length === 0) return;
+    this.options.logger.info('default queues created', { queues: created });
+    this.emitChanged();
+  }
+
+  /** Every raw socket port with its queue, by port. Offline queues are included: intake refuses their jobs. */
+  async rawPortMappings(): Promise<RawPortMapping[]> {
+    const queues = await this.options.queues.withRawPorts();
+    return queues.map((queue) => ({ port: queue.rawPort as number, queueName: queue.name }));
+  }
+
+  /** The owner of a job on `queue`, by its detection rules and unknown-owner policy (see user-detection.ts). */
+  detectOwner(queue: QueueEntity, input: OwnerDetectionInput): OwnerDetectionResult {
+    return detectOwner(queue, input);
+  }
+
+  private buildQueue(settings: NewQueue, now: Date): QueueEntity {
+    return {
+      id: newId(),
+      name: settings.name,
+      nameKey: queueNameKey(settings.name),
+      type: settings.type,
+      description: settings.description ?? '',
+      online: settings.online ?? true,
+      rawPort: settings.rawPort ?? null,
+      unknownOwnerPolicy: settings.unknownOwnerPolicy ?? 'reject',
+      userDetection: settings.userDetection ?? defaultDetectionRules(),
+      detectionCaseSensitive: settings.detectionCaseSensitive ?? false,
+      createdAt: now,
+      updatedAt: now,
+    };
+  }
+
+  private async assertNoClash(
+    wanted: { name?: string; rawPort?: number | null },
+    exceptId: string | null,
+    manager?: EntityManager,
+  ): Promise<void> {
+    const clash = await this.options.queues.findClash(wanted, exceptId, manager);
+    if (clash) throw this.conflict(clash.field, clash.queue.name, wanted.rawPort ?? null);
+  }
+
+  /** Run a write, turning a unique-index violation (a concurrent write won the race) into CONFLICT. */
+  private async conflictOnDuplicate<T>(
+    write: () => Promise<T>,
+    wanted: { name?: string; rawPort?: number | null },
+  ): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      const field = /raw_port/.test(describeError(err)) ? 'rawPort' : 'name';
+      throw this.conflict(field, field === 'name' ? (wanted.name ?? null) : null, wanted.rawPort ?? null);
+    }
+  }
+
+  /** CONFLICT naming the field, and the queue holding the name or port when it is known. */
+  private conflict(field: 'name' | 'rawPort', holder: string | null, rawPort: number | null): QuireError {
+    const message =
+      field === 'name'
+        ? `A queue named "${holder ?? '(this name)'}" already exists (queue names are compared without regard to case)`
+        : `Raw port ${rawPort} is already mapped to ${holder === null ? 'another queue' : `queue "${holder}"`}`;
+    return new QuireError(ErrorCode.Conflict, message, { details: { field } });
+  }
+
+  private announce(manager: EntityManager | undefined): void {
+    this.options.queues.afterCommit(manager, () => this.emitChanged());
+  }
+
+  private emitChanged(): void {
+    try {
+      this.emit('changed');
+    } catch (err) {
+      this.options.logger.error('a queue change listener failed', { error: describeError(err) });
+    }
+  }
+}
+
+/** A queue as intake front-ends see it. */
+export function toQueueSummary(queue: QueueEntity): QueueSummary {
+  return {
+    id: queue.id,
+    name: queue.name,
+    type: queue.type,
+    online: queue.online,
+    description: queue.description,
+  };
+}
