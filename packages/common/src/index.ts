@@ -17,3 +17,4 @@ export * from './lifecycle';
 export * from './migrations';
 export * from './server/server-core';
 export * from './ipp';
+export * from './db/group-commit';

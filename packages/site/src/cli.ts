@@ -7,6 +7,9 @@ import { migrateSiteDatabase, startSite } from './server';
 import { siteVersion } from './version';
 
 process.setSourceMapsEnabled(true);
+// Every accepted job costs several file-system calls (write, fsync, rename, directory fsync) on libuv's thread
+// pool; its default of 4 threads queues them behind each other under concurrent intake. Set before first use.
+process.env.UV_THREADPOOL_SIZE ??= '16';
 
 void buildServerCli({
   role: 'site',

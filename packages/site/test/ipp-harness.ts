@@ -27,6 +27,7 @@ import {
   type QueueSummary,
   type Requester,
 } from '../src/intake/intake-port';
+import { matchesJobFilter } from './intake-double-filter';
 
 /** A stored job: its view plus the document bytes and the IncomingJob it came from. */
 export interface StoredJob {
@@ -121,18 +122,16 @@ export class MemoryJobIntake implements JobIntake {
   }
 
   async listJobs(filter: JobListFilter): Promise<JobView[]> {
-    const notCompleted = ['processing', 'ready', 'paused', 'printing'];
     return this.jobs
       .map((j) => j.view)
-      .filter((v) => !filter.queueName || v.queueName.toLowerCase() === filter.queueName.toLowerCase())
-      .filter((v) => !filter.owner || v.owner === filter.owner)
-      .filter((v) => {
-        if (!filter.which || filter.which === 'all') return true;
-        return notCompleted.includes(v.state) === (filter.which === 'not-completed');
-      })
+      .filter((v) => matchesJobFilter(v, filter, 'all'))
       .reverse()
       .slice(0, filter.limit ?? Infinity)
       .map((v) => ({ ...v }));
+  }
+
+  async countJobs(filter: JobListFilter): Promise<number> {
+    return this.jobs.filter((j) => matchesJobFilter(j.view, filter, 'all')).length;
   }
 
   private owned(number: number, requester: Requester): JobView {

@@ -249,7 +249,7 @@ forEachDriver('site job intake core', (_driver, getUrl) => {
       const job = {
         ...((await core.repository.findById(lostFile.id)) as JobEntity),
         id: path.basename(spooled.relativePath, '.prn'),
-        number: await core.repository.allocateNumber(tx),
+        number: await core.repository.reserveNumbers(1, tx),
         state: 'processing' as const,
         stateReason: null,
         processedAt: null,

@@ -19,6 +19,7 @@ import {
   type QueueSummary,
   type Requester,
 } from '../src/intake/intake-port';
+import { matchesJobFilter } from './intake-double-filter';
 
 /** One job the double committed. */
 export interface RecordedJob {
@@ -96,14 +97,12 @@ export class InMemoryJobIntake implements JobIntake {
   }
 
   async listJobs(filter: JobListFilter): Promise<JobView[]> {
-    const which = filter.which ?? 'all';
-    const selected = this.jobs.filter(
-      (job) =>
-        (filter.queueName === undefined || job.queueName === filter.queueName) &&
-        (filter.owner === undefined || job.owner === filter.owner) &&
-        (which === 'all' || NOT_COMPLETED.includes(job.state) === (which === 'not-completed')),
-    );
+    const selected = this.jobs.filter((job) => matchesJobFilter(job, filter, 'all'));
     return selected.reverse().slice(0, filter.limit ?? selected.length);
+  }
+
+  async countJobs(filter: JobListFilter): Promise<number> {
+    return this.jobs.filter((job) => matchesJobFilter(job, filter, 'all')).length;
   }
 
   async cancelJob(number: number, requester: Requester): Promise<JobView> {

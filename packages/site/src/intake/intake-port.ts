@@ -89,6 +89,8 @@ export interface JobListFilter {
   owner?: string;
   /** `not-completed`: processing, ready, paused, printing. `completed`: printed, failed, deleted. */
   which?: 'not-completed' | 'completed' | 'all';
+  /** Exactly these states; when given, `which` is ignored (a protocol whose notion of "completed" differs). */
+  states?: readonly JobState[];
   limit?: number;
 }
 
@@ -108,6 +110,8 @@ export interface JobIntake {
   findJob(number: number): Promise<JobView | null>;
   /** Jobs, newest first. */
   listJobs(filter: JobListFilter): Promise<JobView[]>;
+  /** How many jobs match (limit ignored): cheap, for counters such as IPP `queued-job-count`. */
+  countJobs(filter: JobListFilter): Promise<number>;
   /** Soft-delete a job (owner or admin). JOB_STATE_CONFLICT when it is already printed, failed or deleted. */
   cancelJob(number: number, requester: Requester): Promise<JobView>;
   /** ready → paused (owner or admin). */

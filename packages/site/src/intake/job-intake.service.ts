@@ -204,17 +204,31 @@ export class JobIntakeService implements JobIntake {
    * are returned. An unknown queue name has no jobs.
    */
   async listJobs(filter: JobListFilter): Promise<JobView[]> {
+    const query = await this.jobQuery(filter);
+    if (!query) return [];
+    const limit = Math.max(1, Math.min(Math.trunc(filter.limit ?? LIST_JOBS_MAX) || 1, LIST_JOBS_MAX));
+    const jobs = await this.options.jobs.list({ ...query, limit });
+    return jobs.map(toJobView);
+  }
+
+  /** How many jobs match `filter`. */
+  async countJobs(filter: JobListFilter): Promise<number> {
+    const query = await this.jobQuery(filter);
+    return query ? this.options.jobs.count(query) : 0;
+  }
+
+  /** The job query for a front-end's filter, or null when it names a queue that does not exist. */
+  private async jobQuery(filter: JobListFilter) {
     const which = filter.which ?? 'not-completed';
-    const states = which === 'all' ? undefined : which === 'completed' ? FINAL_STATES : ACTIVE_STATES;
+    const states =
+      filter.states ?? (which === 'all' ? undefined : which === 'completed' ? FINAL_STATES : ACTIVE_STATES);
     let queueId: string | undefined;
     if (filter.queueName !== undefined) {
       const queue = await this.options.queues.findByName(filter.queueName);
-      if (!queue) return [];
+      if (!queue) return null;
       queueId = queue.id;
     }
-    const limit = Math.max(1, Math.min(Math.trunc(filter.limit ?? LIST_JOBS_MAX) || 1, LIST_JOBS_MAX));
-    const jobs = await this.options.jobs.list({ owner: filter.owner, queueId, states, limit });
-    return jobs.map(toJobView);
+    return { owner: filter.owner, queueId, states };
   }
 
   /** Soft-delete a job (owner or admin). */

@@ -168,6 +168,59 @@ export class JobStateMachine {
   }
 
   /**
+   * Create a job intake has just spooled and route it at once, for the hot path: the row is inserted already in
+   * `to` and both events are written (created in processing by intake; processing → `to` by the router's
+   * `change`), in two statements instead of four. The same table rules apply as for `create` then `transition`.
+   */
+  async createRouted(
+    job: JobEntity,
+    actor: JobActor,
+    to: JobState,
+    change: TransitionChange,
+    manager: EntityManager,
+  ): Promise<JobEntity> {
+    if (job.state !== 'processing' || actor.role !== 'intake') {
+      throw conflict('A job is created in processing, by intake', job, job.state);
+    }
+    if (!rolesAllowed('processing', to).includes(change.actor.role)) {
+      throw conflict(
+        `Job ${job.number}: moving it from processing to ${to} is not for ${change.actor.role}`,
+        job,
+        'processing',
+      );
+    }
+    const at = this.now();
+    const routed: JobEntity = { ...job, state: to, stateReason: clipReason(change.reason), processedAt: at };
+    const events: JobEventEntity[] = [
+      {
+        id: newId(),
+        jobId: job.id,
+        at,
+        fromState: null,
+        toState: 'processing',
+        reason: clipReason(job.stateReason),
+        actor: actorLabel(actor),
+      },
+      {
+        id: newId(),
+        jobId: job.id,
+        at,
+        fromState: 'processing',
+        toState: to,
+        reason: routed.stateReason,
+        actor: actorLabel(change.actor),
+      },
+    ];
+    return inTransaction(manager, async (tx) => {
+      await this.options.jobs.insert(routed, tx);
+      await this.options.jobs.insertEvents(events, tx);
+      for (const event of events)
+        for (const observe of this.observers) await observe({ job: routed, event }, tx);
+      return routed;
+    });
+  }
+
+  /**
    * Move `job` (as the caller last read it) to `to`. JOB_STATE_CONFLICT when the table forbids the move for
    * this actor, or when the job changed state since the caller read it. Returns the job as it is now.
    */

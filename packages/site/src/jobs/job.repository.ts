@@ -28,6 +28,16 @@ export interface JobQuery {
   offset?: number;
 }
 
+function whereOf(query: Omit<JobQuery, 'limit' | 'offset'>): FindOptionsWhere<JobEntity> {
+  const where: FindOptionsWhere<JobEntity> = {};
+  if (query.owner !== undefined) where.owner = query.owner;
+  if (query.queueId !== undefined) where.queueId = query.queueId;
+  if (query.queueName !== undefined) where.queueName = query.queueName;
+  if (query.states !== undefined) where.state = In([...query.states]);
+  if (query.since !== undefined) where.submittedAt = MoreThanOrEqual(query.since);
+  return where;
+}
+
 /** Repository of `jobs`, `job_events` and `job_counters`. */
 export class JobRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -50,6 +60,11 @@ export class JobRepository {
     await this.events(manager).insert(event);
   }
 
+  /** Insert several job event rows in one statement. */
+  async insertEvents(events: JobEventEntity[], manager?: EntityManager): Promise<void> {
+    await this.events(manager).insert(events);
+  }
+
   /** One job by id, or null. */
   findById(id: string, manager?: EntityManager): Promise<JobEntity | null> {
     return this.jobs(manager).findOneBy({ id });
@@ -62,18 +77,17 @@ export class JobRepository {
 
   /** Jobs matching `query`, newest first. */
   list(query: JobQuery, manager?: EntityManager): Promise<JobEntity[]> {
-    const where: FindOptionsWhere<JobEntity> = {};
-    if (query.owner !== undefined) where.owner = query.owner;
-    if (query.queueId !== undefined) where.queueId = query.queueId;
-    if (query.queueName !== undefined) where.queueName = query.queueName;
-    if (query.states !== undefined) where.state = In([...query.states]);
-    if (query.since !== undefined) where.submittedAt = MoreThanOrEqual(query.since);
     return this.jobs(manager).find({
-      where,
+      where: whereOf(query),
       order: { submittedAt: 'DESC', id: 'DESC' },
       take: query.limit,
       skip: query.offset ?? 0,
     });
+  }
+
+  /** How many jobs match `query` (its limit and offset are ignored): one indexed COUNT. */
+  count(query: Omit<JobQuery, 'limit' | 'offset'>, manager?: EntityManager): Promise<number> {
+    return this.jobs(manager).count({ where: whereOf(query) });
   }
 
   /** Every job in one of `states`, oldest first. */
@@ -111,17 +125,18 @@ export class JobRepository {
   }
 
   /**
-   * Allocate the next job number. Must run inside the submitting transaction: the increment locks the counter
-   * row until commit (MySQL), or runs under the single SQLite writer, so no two jobs get the same number.
+   * Reserve `count` consecutive job numbers and return the last; the range is `last - count + 1 … last`. Must run
+   * in a transaction: the increment locks the counter row until commit (MySQL), or runs under the single SQLite
+   * writer, so no two callers get overlapping ranges.
    */
-  async allocateNumber(manager: EntityManager): Promise<number> {
+  async reserveNumbers(count: number, manager: EntityManager): Promise<number> {
     if (!manager.queryRunner?.isTransactionActive) {
-      throw new QuireError(ErrorCode.Internal, 'Job numbers are allocated inside a transaction');
+      throw new QuireError(ErrorCode.Internal, 'Job numbers are reserved inside a transaction');
     }
     const result = await manager
       .createQueryBuilder()
       .update(JobCounterEntity)
-      .set({ lastValue: () => 'last_value + 1' })
+      .set({ lastValue: () => `last_value + ${Math.trunc(count)}` })
       .where('id = :id', { id: JOB_NUMBER_COUNTER })
       .execute();
     if (result.affected !== 1) {

@@ -7,8 +7,8 @@
  * left in `processing`.
  */
 import { type DataSource, type EntityManager } from 'typeorm';
-import { ErrorCode, isQuireError, QuireError, type Logger } from '@quire/common';
-import { type Requester } from '../intake/intake-port';
+import { ErrorCode, GroupCommit, isQuireError, QuireError, type Logger } from '@quire/common';
+import { type JobState, type Requester } from '../intake/intake-port';
 import { type JobDocumentRef, type SpoolIndex } from '../spool/spool-recovery';
 import { type JobEntity } from './job.entity';
 import { type JobQuery, type JobRepository } from './job.repository';
@@ -27,6 +27,9 @@ export interface JobsServiceOptions {
   stateMachine: JobStateMachine;
   logger: Logger;
 }
+
+/** How many job numbers are reserved at once. */
+const NUMBER_BLOCK = 64;
 
 /** A spooled job about to be admitted: everything but its number, state and analysis results. */
 export type NewJob = Omit<
@@ -56,7 +59,13 @@ function describeRef(ref: JobRef): string {
 
 /** Jobs: admission, lookup with visibility rules, and requester operations. */
 export class JobsService implements SpoolIndex {
-  constructor(private readonly options: JobsServiceOptions) {}
+  private readonly admissions: GroupCommit<NewJob & { number: number }, JobEntity>;
+  private numbers = { next: 1, last: 0 };
+  private refill: Promise<void> | null = null;
+
+  constructor(private readonly options: JobsServiceOptions) {
+    this.admissions = new GroupCommit(options.dataSource, (draft, tx) => this.admitIn(draft, tx));
+  }
 
   private get repo(): JobRepository {
     return this.options.jobs;
@@ -67,29 +76,51 @@ export class JobsService implements SpoolIndex {
   }
 
   /**
-   * Admit a job whose document is already in the spool: in one transaction, allocate its number, insert it in
-   * `processing` and route it. Resolves once committed.
+   * Admit a job whose document is already in the spool: allocate its number, insert it in `processing` and route
+   * it, atomically. Resolves once committed. Jobs admitted together share one transaction and one commit (group
+   * commit), each in its own savepoint.
    */
-  admit(draft: NewJob): Promise<JobEntity> {
-    return this.options.dataSource.transaction(async (tx) => {
-      const number = await this.repo.allocateNumber(tx);
-      const job: JobEntity = {
-        ...draft,
-        number,
-        state: 'processing',
-        stateReason: null,
-        processedAt: null,
-        completedAt: null,
-        pdl: null,
-        pages: null,
-        colorPages: null,
-        monoPages: null,
-        duplex: null,
-        paper: null,
-      };
-      const created = await this.machine.create(job, { role: 'intake' }, tx);
-      return this.route(created, tx);
-    });
+  async admit(draft: NewJob): Promise<JobEntity> {
+    const number = await this.nextNumber();
+    return this.admissions.submit({ ...draft, number });
+  }
+
+  /**
+   * The next job number, from a block reserved in its own committed transaction (NUMBER_BLOCK at a time, so the
+   * counter row is not rewritten for every job). A number is never handed out twice; numbers left in a block
+   * when the process stops are skipped, which IPP job ids and LPD job numbers allow.
+   */
+  private async nextNumber(): Promise<number> {
+    while (this.numbers.next > this.numbers.last) {
+      this.refill ??= this.options.dataSource
+        .transaction((tx) => this.repo.reserveNumbers(NUMBER_BLOCK, tx))
+        .then((last) => {
+          this.numbers = { next: last - NUMBER_BLOCK + 1, last };
+        })
+        .finally(() => {
+          this.refill = null;
+        });
+      await this.refill;
+    }
+    return this.numbers.next++;
+  }
+
+  private async admitIn(draft: NewJob & { number: number }, tx: EntityManager): Promise<JobEntity> {
+    const job: JobEntity = {
+      ...draft,
+      state: 'processing',
+      stateReason: null,
+      processedAt: null,
+      completedAt: null,
+      pdl: null,
+      pages: null,
+      colorPages: null,
+      monoPages: null,
+      duplex: null,
+      paper: null,
+    };
+    const { to, change } = this.routing(job);
+    return this.machine.createRouted(job, { role: 'intake' }, to, change, tx);
   }
 
   /**
@@ -97,11 +128,16 @@ export class JobsService implements SpoolIndex {
    * run; until they land, a spooled job goes straight to `ready`, or to `paused` when its client asked for a hold.
    */
   private route(job: JobEntity, manager: EntityManager): Promise<JobEntity> {
-    const change: TransitionChange = {
-      actor: { role: 'router' },
-      reason: job.holdRequested ? HOLD_REQUESTED_REASON : null,
+    const { to, change } = this.routing(job);
+    return this.machine.transition(job, to, change, manager);
+  }
+
+  /** Where routing sends a spooled job, and why. */
+  private routing(job: JobEntity): { to: JobState; change: TransitionChange } {
+    return {
+      to: job.holdRequested ? 'paused' : 'ready',
+      change: { actor: { role: 'router' }, reason: job.holdRequested ? HOLD_REQUESTED_REASON : null },
     };
-    return this.machine.transition(job, job.holdRequested ? 'paused' : 'ready', change, manager);
   }
 
   /** Route again every job a crash left in `processing`; returns the routed jobs. */
@@ -121,6 +157,11 @@ export class JobsService implements SpoolIndex {
   /** Jobs matching `query`, newest first (no visibility rules: for trusted callers). */
   list(query: JobQuery): Promise<JobEntity[]> {
     return this.repo.list(query);
+  }
+
+  /** How many jobs match `query` (no visibility rules: for trusted callers). */
+  count(query: Omit<JobQuery, 'limit' | 'offset'>): Promise<number> {
+    return this.repo.count(query);
   }
 
   /** Jobs matching `query` that `requester` may see: a non-admin asking for another owner's is FORBIDDEN. */

@@ -51,6 +51,12 @@ type QueueServiceEvents = { changed: [] };
 /** Queue rules and persistence; see the file comment. */
 export class QueueService extends EventEmitter<QueueServiceEvents> {
   private readonly now: () => Date;
+  /**
+   * Queues by lower-cased name, for the intake hot path (every job looks its queue up). Loaded on first use and
+   * dropped on every committed change, so it is never staler than the last commit of this process, which is the
+   * only writer of the queues table.
+   */
+  private byName: Promise<Map<string, QueueEntity>> | null = null;
 
   constructor(private readonly options: QueueServiceOptions) {
     super();
@@ -63,8 +69,16 @@ export class QueueService extends EventEmitter<QueueServiceEvents> {
   }
 
   /** The queue with this name in any case (`default` finds `Default`), or null. */
-  findByName(name: string): Promise<QueueEntity | null> {
-    return this.options.queues.findByName(name);
+  async findByName(name: string): Promise<QueueEntity | null> {
+    this.byName ??= this.options.queues
+      .list()
+      .then((queues) => new Map(queues.map((queue) => [queue.name.toLowerCase(), queue])));
+    try {
+      return (await this.byName).get(name.toLowerCase()) ?? null;
+    } catch (err) {
+      this.byName = null;
+      throw err;
+    }
   }
 
   /** One queue, or NOT_FOUND. */
@@ -206,6 +220,7 @@ export class QueueService extends EventEmitter<QueueServiceEvents> {
   }
 
   private emitChanged(): void {
+    this.byName = null;
     try {
       this.emit('changed');
     } catch (err) {

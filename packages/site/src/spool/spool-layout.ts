@@ -58,13 +58,42 @@ export function resolveInSpool(spoolDir: string, relativePath: string): string {
   return absolute;
 }
 
-/** fsync a directory, so the entries created or renamed in it survive a power loss. */
-export async function syncDirectory(dir: string): Promise<void> {
+async function fsyncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {
     await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+/** Per directory: the fsync running now, and the one queued behind it (shared by every caller that asks meanwhile). */
+const directorySyncs = new Map<string, { running: Promise<void>; next: Promise<void> | null }>();
+
+/**
+ * fsync a directory, so the entries created or renamed in it survive a power loss. Concurrent callers share
+ * fsyncs: a caller arriving while one runs waits for the next one, which starts after it and so covers every
+ * entry changed before the caller asked; all callers arriving meanwhile share that same next fsync.
+ */
+export function syncDirectory(dir: string): Promise<void> {
+  const state = directorySyncs.get(dir);
+  if (!state) {
+    const running = fsyncDirectory(dir).finally(() => advance(dir));
+    directorySyncs.set(dir, { running, next: null });
+    return running;
+  }
+  state.next ??= state.running.catch(() => undefined).then(() => fsyncDirectory(dir));
+  return state.next;
+}
+
+function advance(dir: string): void {
+  const state = directorySyncs.get(dir);
+  if (!state) return;
+  if (state.next) {
+    const running = state.next.finally(() => advance(dir));
+    directorySyncs.set(dir, { running, next: null });
+  } else {
+    directorySyncs.delete(dir);
   }
 }
 

@@ -60,6 +60,13 @@ export function isIppCompleted(state: number): boolean {
   return state >= IppJobState.Canceled;
 }
 
+/** The core states a `which-jobs` value selects, derived from the mapping above so the two never disagree. */
+export function coreStatesFor(which: 'completed' | 'not-completed'): JobState[] {
+  return (Object.keys(statusByState) as JobState[]).filter(
+    (state) => isIppCompleted(statusByState[state].state) === (which === 'completed'),
+  );
+}
+
 /** How to spell the URIs and the id of a job in one response. */
 export interface JobAttributeContext {
   jobUri(jobId: number): string;

@@ -13,10 +13,11 @@ import {
   IppTag,
   IppValues,
 } from '@quire/common';
-import { type JobListFilter, type JobView } from '../intake-port';
+import { type JobListFilter } from '../intake-port';
 import { IppOperationError } from './ipp-errors';
 import {
   type AttributeFilter,
+  coreStatesFor,
   ippJobStatus,
   isIppCompleted,
   jobAttributeFilter,
@@ -38,7 +39,6 @@ import { isServerRootUri, type IppRequestContext } from './ipp-request';
 
 type WhichJobs = 'completed' | 'not-completed' | 'all';
 const MAX_LISTED_JOBS = 1000;
-const MAX_SCANNED_JOBS = 10_000;
 
 function pendingJobAttributes(
   context: IppRequestContext,
@@ -93,19 +93,10 @@ function whichJobs(operation: IppAttributeGroup): WhichJobs {
   );
 }
 
-/**
- * Jobs in IPP's sense of `which`: a ready job is IPP-completed although the core counts it as not completed, so
- * the core's filter is widened and the result filtered here, fetching more until `count` are found.
- */
-async function listIppJobs(deps: IppOperationDeps, filter: JobListFilter, which: WhichJobs, count: number) {
-  const coreWhich = which === 'not-completed' ? 'not-completed' : 'all';
-  const keep = (job: JobView) =>
-    which === 'all' || isIppCompleted(ippJobStatus(job).state) === (which === 'completed');
-  for (let fetch = Math.max(50, count * 2); ; fetch *= 4) {
-    const jobs = await deps.intake.listJobs({ ...filter, which: coreWhich, limit: fetch });
-    const kept = jobs.filter(keep);
-    if (kept.length >= count || jobs.length < fetch || fetch >= MAX_SCANNED_JOBS) return kept.slice(0, count);
-  }
+/** Jobs in IPP's sense of `which` (a ready job is IPP-completed although the core counts it as active). */
+function listIppJobs(deps: IppOperationDeps, filter: JobListFilter, which: WhichJobs, count: number) {
+  const states = which === 'all' ? undefined : coreStatesFor(which);
+  return deps.intake.listJobs({ ...filter, which: 'all', states, limit: count });
 }
 
 /** The queue Get-Jobs lists, or undefined for every queue when printer-uri is the server root (`lpstat -o`). */

@@ -14,6 +14,7 @@ import {
   IppTag,
 } from '@quire/common';
 import { ippErrorFor, IppOperationError } from './ipp-errors';
+import { coreStatesFor } from './ipp-job-attributes';
 import { jobSubmissionHandlers } from './ipp-job-ops';
 import { jobQueryHandlers } from './ipp-job-query-ops';
 import {
@@ -32,10 +33,8 @@ const SUPPORTED_CHARSETS = ['utf-8', 'us-ascii'];
 const getPrinterAttributes: IppOperationHandler = async (deps, context, operation) => {
   const queue = await resolveQueue(deps.intake, targetQueueName(operation));
   const wanted = printerAttributeFilter(operation.getStrings('requested-attributes'));
-  const queuedJobCount = async () => {
-    const jobs = await deps.intake.listJobs({ queueName: queue.name, which: 'not-completed', limit: 10_000 });
-    return jobs.filter((job) => job.state !== 'ready').length;
-  };
+  const queuedJobCount = () =>
+    deps.intake.countJobs({ queueName: queue.name, states: coreStatesFor('not-completed') });
   const attributes = await printerAttributes(
     { queue, uris: context.uris, facts: deps.facts, now: new Date(), queuedJobCount },
     wanted,
