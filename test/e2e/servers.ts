@@ -64,16 +64,26 @@ export async function startCentral(options: {
   return { process: proc, url, grpcPort, httpPort };
 }
 
-/** Start `quire-site serve` (SQLite in its data dir) and wait until `/healthz` answers. */
-export async function startSite(options: {
+/** What {@link startSite} starts. */
+export interface StartSiteOptions {
   name: string;
   dataDir: string;
-  centralAddress: string;
+  /** central's gRPC address; omitted, the site runs standalone (no QUIRE_CENTRAL_ADDRESS). */
+  centralAddress?: string;
   token?: string;
-}) {
-  const httpPort = await freePort();
-  const ippPort = await freePort();
-  const lpdPort = await freePort();
+  /** Extra settings (e.g. QUIRE_JOBS_MAX_SIZE_MB), applied over the defaults below. */
+  env?: Record<string, string>;
+  /** Fixed ports, e.g. to restart a site where its clients expect it; free ones are picked otherwise. */
+  httpPort?: number;
+  ippPort?: number;
+  lpdPort?: number;
+}
+
+/** Start `quire-site serve` (SQLite in its data dir) and wait until `/healthz` answers. */
+export async function startSite(options: StartSiteOptions) {
+  const httpPort = options.httpPort ?? (await freePort());
+  const ippPort = options.ippPort ?? (await freePort());
+  const lpdPort = options.lpdPort ?? (await freePort());
   const proc = startProcess({
     name: `site-${options.name}`,
     command: process.execPath,
@@ -87,14 +97,15 @@ export async function startSite(options: {
       QUIRE_LPD_HOST: '127.0.0.1',
       QUIRE_LPD_PORT: String(lpdPort),
       QUIRE_RAW_HOST: '127.0.0.1',
-      QUIRE_CENTRAL_ADDRESS: options.centralAddress,
       QUIRE_FEDERATION_RECONNECT_MAX_MS: '2000',
+      ...(options.centralAddress ? { QUIRE_CENTRAL_ADDRESS: options.centralAddress } : {}),
       ...(options.token ? { QUIRE_ENROLMENT_TOKEN: options.token } : {}),
+      ...options.env,
     }),
   });
   const url = `http://127.0.0.1:${httpPort}`;
   await waitForHttp(`${url}/healthz`, { timeoutMs: 60_000 });
-  return { process: proc, url, ippPort, lpdPort };
+  return { process: proc, url, httpPort, ippPort, lpdPort };
 }
 
 /** Call the REST API; throws with the server's error message on a non-2xx answer. */

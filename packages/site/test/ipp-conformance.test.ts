@@ -6,7 +6,7 @@
  * in-memory JobIntake double.
  */
 import { createHash } from 'node:crypto';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,38 +17,30 @@ import {
   IppOperation,
   IppStatus,
 } from '@quire/common';
-import { ensureDebianPackages, runCommand, type CommandResult } from '@quire/testkit';
+import {
+  ensureDebianPackages,
+  ipptoolFailureReport,
+  type IpptoolOutcome,
+  parseIpptool,
+  prepareIpptoolSuites,
+  runCommand,
+  runIpptool,
+  type CommandResult,
+} from '@quire/testkit';
 import { expect } from 'chai';
 import { loadIppTlsCredentials } from '../src/intake/ipp';
 import { ippRequest, minimalPdf, startTestIppServer, type TestIppServer } from './ipp-harness';
 
-const SUITES_DIR = '/usr/share/cups/ipptool';
 const OWN_TESTS_DIR = path.join(__dirname, '..', '..', 'test', 'ipptool');
-
-/** One test line of ipptool's -t report. */
-interface IpptoolOutcome {
-  name: string;
-  result: 'PASS' | 'FAIL' | 'SKIP';
-  details: string[];
-}
-
-function parseIpptool(output: string): IpptoolOutcome[] {
-  const outcomes: IpptoolOutcome[] = [];
-  for (const line of output.split('\n')) {
-    const match = /^\s{4}(\S.*?)\s+\[(PASS|FAIL|SKIP)\]$/.exec(line);
-    if (match) outcomes.push({ name: match[1], result: match[2] as IpptoolOutcome['result'], details: [] });
-    else if (outcomes.length > 0 && line.startsWith('        '))
-      outcomes[outcomes.length - 1].details.push(line.trim());
-  }
-  return outcomes;
-}
 
 /** Assert ipptool ran its tests with no failure, quoting every failed test with ipptool's own explanation. */
 function expectNoFailures(result: CommandResult, minimumPassed: number): IpptoolOutcome[] {
   const outcomes = parseIpptool(result.output);
   const failed = outcomes.filter((o) => o.result === 'FAIL');
-  const report = failed.map((o) => `${o.name}\n    ${o.details.join('\n    ')}`).join('\n');
-  expect(failed, `ipptool failures:\n${report}\n--- full output ---\n${result.output}`).to.deep.equal([]);
+  expect(
+    failed,
+    `ipptool failures:\n${ipptoolFailureReport(outcomes)}\n--- full output ---\n${result.output}`,
+  ).to.deep.equal([]);
   expect(result.code, result.output).to.equal(0);
   expect(outcomes.filter((o) => o.result === 'PASS').length).to.be.at.least(minimumPassed);
   return outcomes;
@@ -60,29 +52,17 @@ describe('IPP conformance (ipptool, lp)', function () {
   let dir: string;
   let pdf: Buffer;
 
-  /** ipptool looks for FILE documents next to the test file, so the suites run from a copy with fixtures. */
   async function prepareSuiteDir(): Promise<void> {
-    for (const suite of ['ipp-1.1.test', 'ipp-2.0.test']) {
-      await copyFile(path.join(SUITES_DIR, suite), path.join(dir, suite));
-    }
-    await copyFile(
-      path.join(OWN_TESTS_DIR, 'print-job-offline.test'),
-      path.join(dir, 'print-job-offline.test'),
-    );
     pdf = minimalPdf();
-    for (const name of ['doc.pdf', 'document-a4.pdf', 'document-letter.pdf'])
-      await writeFile(path.join(dir, name), pdf);
-    const postscript =
-      '%!PS-Adobe-3.0\n/Helvetica findfont 24 scalefont setfont 72 720 moveto (Quire) show showpage\n';
-    for (const name of ['document-a4.ps', 'document-letter.ps'])
-      await writeFile(path.join(dir, name), postscript);
-    // JPEG start and end markers: the server stores documents, it does not decode them.
-    for (const name of ['color.jpg', 'gray.jpg'])
-      await writeFile(path.join(dir, name), Buffer.from('ffd8ffd9', 'hex'));
+    await prepareIpptoolSuites(
+      dir,
+      ['ipp-1.1.test', 'ipp-2.0.test', path.join(OWN_TESTS_DIR, 'print-job-offline.test')],
+      pdf,
+    );
   }
 
   function ipptool(args: string[]): Promise<CommandResult> {
-    return runCommand('ipptool', args, { timeoutMs: 150_000, env: { HOME: dir } });
+    return runIpptool(dir, args);
   }
 
   before(async function () {

@@ -25,3 +25,11 @@ export { repoRoot, testRunDir } from './run-dir';
 export { mochaGlobalTeardown } from './mocha-hooks';
 export { default as SummaryReporter, summaryLine } from './reporter';
 export { type Cupsd, type StartCupsdOptions, CUPSD_BENCH_CONFIG, startCupsd } from './cupsd';
+export {
+  type IpptoolOutcome,
+  IPPTOOL_SUITES_DIR,
+  ipptoolFailureReport,
+  parseIpptool,
+  prepareIpptoolSuites,
+  runIpptool,
+} from './ipptool';
