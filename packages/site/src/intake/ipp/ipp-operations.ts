@@ -10,6 +10,7 @@ import {
   type IppMessage,
   IppOperation,
   ippOperationName,
+  ippStatusName,
   IppStatus,
   IppTag,
 } from '@quire/common';
@@ -150,6 +151,15 @@ export class IppService {
       this.deps.logger.error('IPP operation failed', {
         operation: ippOperationName(context.request.code),
         error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+      });
+    } else {
+      // A refusal the client caused (offline queue, bad attribute, unknown owner): worth a line, not an alarm.
+      this.deps.logger.info('IPP request refused', {
+        operation: ippOperationName(context.request.code),
+        status: ippStatusName(mapped.status),
+        reason: mapped.message,
+        user: context.user,
+        clientAddress: context.clientAddress,
       });
     }
     const response = createIppResponse(context.request, mapped.status, mapped.message);
