@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import { readPjlHeader } from './pjl';
+import { pjlSettings, readPjlHeader } from './pjl';
 
 const UEL = '\x1b%-12345X';
 
@@ -182,5 +182,67 @@ describe('readPjlHeader', () => {
       'JOB NAME': 'x',
     });
     expect(Number(process.hrtime.bigint() - started) / 1e6).to.be.below(500);
+  });
+});
+
+describe('readPjlHeader DEFAULT lines', () => {
+  it('reads DEFAULT variables, which a SET of the same name overrides whatever the order', () => {
+    const header =
+      '@PJL SET DUPLEX=ON\n@PJL DEFAULT DUPLEX=OFF\n@PJL DEFAULT PAPER=LETTER\n@PJL DEFAULT LPARM:PCL X=1\n';
+    expect(readPjlHeader(Buffer.from(header)).variables).to.deep.equal({ DUPLEX: 'ON', PAPER: 'LETTER' });
+  });
+});
+
+describe('pjlSettings', () => {
+  function settings(header: string) {
+    return pjlSettings(readPjlHeader(Buffer.from(header, 'latin1')).variables);
+  }
+
+  it('reads an HP header: copies, quantity, duplex binding, paper, render mode, economode', () => {
+    const header =
+      `${UEL}@PJL JOB NAME="Report.pdf"\r\n@PJL SET USERNAME="alice"\r\n@PJL SET COPIES=3\r\n@PJL SET QTY=2\r\n` +
+      '@PJL SET DUPLEX=ON\r\n@PJL SET BINDING=SHORTEDGE\r\n@PJL SET PAPER=A4\r\n@PJL SET RENDERMODE=GRAYSCALE\r\n' +
+      '@PJL SET ECONOMODE=ON\r\n@PJL ENTER LANGUAGE=PCLXL\r\n';
+    expect(settings(header)).to.deep.equal({
+      copies: 3,
+      quantity: 2,
+      duplex: 'short-edge',
+      paper: 'iso_a4_210x297mm',
+      renderMode: 'grayscale',
+      economode: true,
+      staple: null,
+      punch: null,
+      userName: 'alice',
+      jobName: 'Report.pdf',
+    });
+  });
+
+  it('reads Kyocera, Ricoh and finishing-style settings', () => {
+    const kyocera = settings(
+      '@PJL SET DUPLEX=ON\n@PJL SET ECOPRINT=OFF\n@PJL SET STAPLE=LEFTTOP\n@PJL SET PUNCH=OFF\n' +
+        '@PJL SET COLORMODE=MONO\n@PJL SET JOBNAME="k.doc"\n',
+    );
+    expect(kyocera).to.include({
+      duplex: 'long-edge',
+      economode: false,
+      staple: 'LEFTTOP',
+      punch: null,
+      renderMode: 'grayscale',
+      jobName: 'k.doc',
+    });
+    const ricoh = settings('@PJL SET DATAMODE=COLOR\n@PJL SET PUNCHHOLE=TWO\n@PJL SET FINISH=STAPLE\n');
+    expect(ricoh).to.include({ renderMode: 'color', punch: 'TWO', staple: 'STAPLE' });
+    expect(settings('@PJL SET DUPLEX=OFF\n@PJL SET BINDING=SHORTEDGE\n').duplex).to.equal('simplex');
+    expect(settings('@PJL SET PAPER=LETTER\n').paper).to.equal('na_letter_8.5x11in');
+  });
+
+  it('gives null for what the header does not say or says badly', () => {
+    const empty = settings('@PJL\n');
+    expect(Object.values(empty).every((value) => value === null)).to.equal(true);
+    const bad = settings(
+      '@PJL SET COPIES=many\n@PJL SET QTY=0\n@PJL SET PAPER=POSTER\n@PJL SET RENDERMODE=AUTO\n',
+    );
+    expect(bad).to.include({ copies: null, quantity: null, paper: null, renderMode: null });
+    expect(settings('@PJL SET COPIES=99999999\n').copies).to.equal(null);
   });
 });

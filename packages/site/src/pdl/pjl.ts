@@ -9,14 +9,21 @@
  * - `@PJL SET JOBATTR="@KEY=VALUE"` (Ricoh, Kyocera, HP `JobAcct1=...` style): variable KEY, without the `@`;
  *   a JOBATTR value that is not KEY=VALUE is kept as variable JOBATTR;
  * - `@PJL JOB NAME="x" DISPLAY="y"`: variables `JOB NAME` and `JOB DISPLAY` (MyQ names them the same way);
+ * - `@PJL DEFAULT NAME=VALUE`: variable NAME, unless the header also SETs it (SET overrides the default for the
+ *   job on a printer, whatever the order);
  * - `@PJL ENTER LANGUAGE=X`: ends the header, language X.
- * Everything else (`COMMENT`, `USTATUSOFF`, `RDYMSG`, `DEFAULT`, `EOJ`, personality-specific `SET LPARM:...`) is
- * skipped. Variable names are upper-cased, values unquoted; a later SET of the same variable wins, as on a printer.
+ * Everything else (`COMMENT`, `USTATUSOFF`, `RDYMSG`, `EOJ`, personality-specific `SET LPARM:...`) is skipped.
+ * Variable names are upper-cased, values unquoted; a later SET of the same variable wins, as on a printer.
+ * {@link pjlSettings} turns the variables that matter for accounting (copies, duplex, paper, colour mode, toner
+ * saving, finishing) into typed values.
  *
  * The header ends at `ENTER LANGUAGE` or at the first byte that does not start a PJL line. The caller passes a
  * bounded prefix of the job (at most 64 KB), and every step below advances through it, so the work is linear in
  * its length. Junk never throws: an unreadable line is skipped, a truncated last line ends the header.
  */
+
+import { mediaNameForKeyword } from './media';
+import type { DuplexMode } from './pdl-types';
 
 /** What the PJL header of a job says. */
 export interface PjlHeader {
@@ -113,12 +120,17 @@ function readJob(args: string, variables: Record<string, string>): void {
 }
 
 /** Apply one PJL command line; returns the language when the line is `ENTER LANGUAGE`, '' for a bare ENTER. */
-function applyLine(line: string, variables: Record<string, string>): string | null {
+function applyLine(
+  line: string,
+  variables: Record<string, string>,
+  defaults: Record<string, string>,
+): string | null {
   const body = line.slice(PJL_PREFIX.length).trim();
   const space = body.search(/\s/);
   const command = (space < 0 ? body : body.slice(0, space)).toUpperCase();
   const args = space < 0 ? '' : body.slice(space + 1).trim();
   if (command === 'SET') readSet(args, variables);
+  else if (command === 'DEFAULT') readSet(args, defaults);
   else if (command === 'JOB') readJob(args, variables);
   else if (command === 'ENTER') return ENTER_LANGUAGE.exec(args)?.[1].toUpperCase() ?? '';
   return null;
@@ -131,6 +143,7 @@ function applyLine(line: string, variables: Record<string, string>): string | nu
  */
 export function readPjlHeader(head: Uint8Array): PjlHeader {
   const variables: Record<string, string> = {};
+  const defaults: Record<string, string> = {};
   let language: string | null = null;
   let pos = 0;
   let headerBytes = 0;
@@ -148,7 +161,7 @@ export function readPjlHeader(head: Uint8Array): PjlHeader {
       break;
     }
     const end = lf > pos && head[lf - 1] === CR ? lf - 1 : lf;
-    const entered = applyLine(decodeLine(head.subarray(pos, end)), variables);
+    const entered = applyLine(decodeLine(head.subarray(pos, end)), variables, defaults);
     pos = lf + 1;
     headerBytes = pos;
     if (entered !== null) {
@@ -157,5 +170,105 @@ export function readPjlHeader(head: Uint8Array): PjlHeader {
     }
     pos = skipBlanksBeforePjl(head, pos);
   }
+  for (const [name, value] of Object.entries(defaults)) if (!(name in variables)) variables[name] = value;
   return { variables, language, headerBytes };
+}
+
+/** The PJL settings that matter for accounting, typed. Null means the header does not say. */
+export interface PjlSettings {
+  /** `COPIES`: uncollated copies of each page (the default for the page description's own copies). */
+  copies: number | null;
+  /** `QTY`: collated copies of the whole job. */
+  quantity: number | null;
+  /** `DUPLEX` (ON/OFF) with `BINDING` (LONGEDGE/SHORTEDGE, long edge when absent). */
+  duplex: DuplexMode | null;
+  /** `PAPER` as a PWG media name; null when absent or not a known size. */
+  paper: string | null;
+  /** `RENDERMODE` (HP), `COLORMODE` or `DATAMODE` (Kyocera, Ricoh): colour or greys only. */
+  renderMode: 'color' | 'grayscale' | null;
+  /** `ECONOMODE` (HP), `ECOPRINT` (Kyocera), `TONERSAVE`: toner saving. */
+  economode: boolean | null;
+  /** Stapling as the driver names it (`LEFTTOP`, `ONE`, `STAPLE`, ...); null when absent or off. */
+  staple: string | null;
+  /** Hole punching as the driver names it (`LEFT2`, `TWO`, `ON`, ...); null when absent or off. */
+  punch: string | null;
+  /** `USERNAME`. */
+  userName: string | null;
+  /** `JOB NAME` (from `@PJL JOB NAME=`) or `JOBNAME`. */
+  jobName: string | null;
+}
+
+const OFF_VALUES = new Set(['OFF', 'NONE', 'NO', 'FALSE', '0', 'DISABLE', 'DISABLED', '']);
+const MAX_COPIES = 32767;
+
+function first(variables: Record<string, string>, names: string[]): string | null {
+  for (const name of names) {
+    const value = variables[name];
+    if (value !== undefined) return value.trim();
+  }
+  return null;
+}
+
+function count(value: string | null): number | null {
+  if (value === null || !/^\d{1,6}$/.test(value)) return null;
+  const parsed = Number(value);
+  return parsed >= 1 && parsed <= MAX_COPIES ? parsed : null;
+}
+
+function bindingMode(binding: string | null): DuplexMode {
+  const value = (binding ?? '').toUpperCase();
+  return value.startsWith('SHORT') || value === 'TOP' || value === 'BOTTOM' ? 'short-edge' : 'long-edge';
+}
+
+function duplexMode(variables: Record<string, string>): DuplexMode | null {
+  const duplex = first(variables, ['DUPLEX'])?.toUpperCase() ?? null;
+  const binding = first(variables, ['BINDING']);
+  if (duplex === null) return null;
+  if (OFF_VALUES.has(duplex) || duplex === 'SIMPLEX') return 'simplex';
+  if (duplex.startsWith('LONG') || duplex.startsWith('SHORT')) return bindingMode(duplex);
+  return bindingMode(binding);
+}
+
+function renderMode(variables: Record<string, string>): 'color' | 'grayscale' | null {
+  const value = first(variables, ['RENDERMODE', 'COLORMODE', 'DATAMODE'])?.toUpperCase() ?? null;
+  if (value === null) return null;
+  if (value.startsWith('COLOR') || value.startsWith('COLOUR')) return 'color';
+  if (/^(GRAY|GREY|MONO|BW|BLACK)/.test(value)) return 'grayscale';
+  return null;
+}
+
+function onOff(value: string | null): boolean | null {
+  if (value === null) return null;
+  const upper = value.toUpperCase();
+  if (upper === 'ON' || upper === 'YES' || upper === 'TRUE' || upper === '1') return true;
+  return OFF_VALUES.has(upper) ? false : null;
+}
+
+function finishing(variables: Record<string, string>, names: string[], finishKeyword: string): string | null {
+  for (const name of names) {
+    const value = variables[name]?.trim();
+    if (value !== undefined && !OFF_VALUES.has(value.toUpperCase())) return value;
+  }
+  const finish = variables.FINISH?.trim();
+  return finish && finish.toUpperCase().includes(finishKeyword) ? finish : null;
+}
+
+/**
+ * The accounting-relevant settings of a PJL header's variables (as {@link readPjlHeader} returns them). Values
+ * that cannot be read (a copy count of "many", an unknown paper) give null, never an exception.
+ */
+export function pjlSettings(variables: Record<string, string>): PjlSettings {
+  const paper = first(variables, ['PAPER']);
+  return {
+    copies: count(first(variables, ['COPIES'])),
+    quantity: count(first(variables, ['QTY'])),
+    duplex: duplexMode(variables),
+    paper: paper === null ? null : mediaNameForKeyword(paper),
+    renderMode: renderMode(variables),
+    economode: onOff(first(variables, ['ECONOMODE', 'ECOPRINT', 'TONERSAVE'])),
+    staple: finishing(variables, ['STAPLE', 'STAPLEOPTION', 'STAPLING'], 'STAPLE'),
+    punch: finishing(variables, ['PUNCH', 'PUNCHHOLE', 'HOLEPUNCH', 'PUNCHOPTION'], 'PUNCH'),
+    userName: first(variables, ['USERNAME']),
+    jobName: first(variables, ['JOB NAME', 'JOBNAME']),
+  };
 }
