@@ -103,10 +103,11 @@ describe('print intake with real clients, against a standalone site process', fu
   let pdfPath: string;
   const printerUri = (queue: string) => `ipp://127.0.0.1:${site.ippPort}/printers/${queue}`;
   const jobsOf = (filter: Record<string, string>) => listJobs(site.url, token, filter);
+  // A job is acknowledged in `processing` and routed once analysed: wait until it is out of `processing`.
   const oneJob = (what: string, filter: Record<string, string>) =>
     waitFor(what, async () => {
       const jobs = await jobsOf(filter);
-      return jobs.length > 0 ? jobs : undefined;
+      return jobs.length > 0 && jobs.every((job) => job.state !== 'processing') ? jobs : undefined;
     }).then((jobs) => {
       expect(jobs, `jobs matching ${JSON.stringify(filter)}`).to.have.length(1);
       return jobs[0];
@@ -143,6 +144,9 @@ describe('print intake with real clients, against a standalone site process', fu
       queue: 'Default',
       protocol: 'ipp',
       state: 'ready',
+      pdl: 'pdf',
+      pages: 1,
+      paper: 'iso_a4_210x297mm',
       sha256: sha256Hex(pdf),
       sizeBytes: pdf.length,
       clientAddress: '127.0.0.1',

@@ -18,6 +18,7 @@ import {
   sha256Hex,
   spoolContents,
   spooledDocumentOf,
+  waitFor,
 } from './intake-probes';
 import { adminToken, startSite, tempDataDir } from './servers';
 
@@ -123,9 +124,11 @@ describe('intake memory and size limit, against the site process', function () {
       expect(rise, `RSS rise (baseline ${baseline} B, peak ${peak} B)`).to.be.at.most(MAX_RSS_RISE_BYTES);
 
       const token = await adminToken(site.url);
-      const [job, ...others] = (await listJobs(site.url, token, { owner: 'big' })).filter(
-        (j) => j.name === 'two-gib',
-      );
+      // Acknowledged in `processing`, the job is routed once analysed.
+      const [job, ...others] = await waitFor('the 2 GiB job to be analysed', async () => {
+        const jobs = (await listJobs(site!.url, token, { owner: 'big' })).filter((j) => j.name === 'two-gib');
+        return jobs.some((j) => j.state === 'processing') ? undefined : jobs;
+      });
       expect(others).to.deep.equal([]);
       expect(job).to.include({
         state: 'ready',

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /**
- * `quire-site`: run the site server (`serve`) or apply database migrations (`db migrate`).
+ * `quire-site`: run the site server (`serve`), apply database migrations (`db migrate`), or analyse print files
+ * (`pdl analyze`).
  */
 import { buildServerCli } from '@quire/common';
+import { addPdlCommands } from './pdl/analysis/pdl-cli';
 import { migrateSiteDatabase, startSite } from './server';
 import { siteVersion } from './version';
 
@@ -17,4 +19,5 @@ void buildServerCli({
   description: 'Quire site server: print intake, release, printers and accounting for one branch',
   start: (ctx) => startSite(ctx),
   migrate: ({ config }) => migrateSiteDatabase(config),
+  extraCommands: addPdlCommands,
 }).parseAsync(process.argv);

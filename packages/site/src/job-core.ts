@@ -1,12 +1,15 @@
 /**
  * The site's job core, composed once for the server and for the tests that drive it: queues, jobs and their
- * state machine, the spool, and the intake service every print front-end talks to.
+ * state machine, the spool, PDL analysis (its worker pool and the service that routes analysed jobs), and the
+ * intake service every print front-end talks to.
  */
+import { availableParallelism } from 'node:os';
 import { type DataSource } from 'typeorm';
 import { commonEntities, commonMigrations, createSilentLogger, type Logger } from '@quire/common';
 import { JobIntakeService } from './intake/job-intake.service';
 import { JobRepository, JobStateMachine, JobsService, jobEntities } from './jobs';
 import { siteMigrations } from './migrations';
+import { AnalysisPool, type AnalysisMode, JobAnalysisService } from './pdl/analysis';
 import { QueueEntity, QueueRepository, QueueService } from './queues';
 import { SpoolStore } from './spool';
 
@@ -24,13 +27,25 @@ export interface JobCore {
   stateMachine: JobStateMachine;
   jobs: JobsService;
   spool: SpoolStore;
+  analysis: JobAnalysisService;
   intake: JobIntakeService;
+  /** Stop the analysis workers (jobs still being analysed stay in `processing` for the next start). */
+  close(): Promise<void>;
+}
+
+/** The `analysis.*` settings. */
+export interface JobCoreAnalysisOptions {
+  workers?: number;
+  timeLimitSeconds?: number;
+  mode?: AnalysisMode;
 }
 
 export interface JobCoreOptions {
   spoolDir: string;
   maxJobSizeMb?: number;
   logger?: Logger;
+  /** Defaults: one worker per core, 60 s, enhanced mode. */
+  analysis?: JobCoreAnalysisOptions;
 }
 
 /** Compose the job core on an open, migrated DataSource. */
@@ -49,12 +64,31 @@ export function buildJobCore(dataSource: DataSource, options: JobCoreOptions): J
     logger: logger.child({ component: 'jobs' }),
   });
   const spool = new SpoolStore(options.spoolDir);
+  const analysisLogger = logger.child({ component: 'analysis' });
+  const pool = new AnalysisPool({
+    workers: options.analysis?.workers ?? availableParallelism(),
+    timeLimitMs: (options.analysis?.timeLimitSeconds ?? 60) * 1000,
+    mode: options.analysis?.mode ?? 'enhanced',
+    logger: analysisLogger,
+  });
+  const analysis = new JobAnalysisService({ pool, jobs, spool, logger: analysisLogger });
   const intake = new JobIntakeService({
     queues,
     jobs,
+    analysis,
     spool,
     maxJobSizeMb: options.maxJobSizeMb ?? 600,
     logger: logger.child({ component: 'intake' }),
   });
-  return { dataSource, queues, repository, stateMachine, jobs, spool, intake };
+  return {
+    dataSource,
+    queues,
+    repository,
+    stateMachine,
+    jobs,
+    spool,
+    analysis,
+    intake,
+    close: () => analysis.close(),
+  };
 }

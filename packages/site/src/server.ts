@@ -79,9 +79,9 @@ function centralLinkCheck(link: CentralLink | null): ReadinessCheck {
 }
 
 /**
- * Start the site: recover the spool, open the print-intake listeners, the REST API on `http.port`, and the link
- * to central when `central.address` is set. Recovery runs before any listener opens, because an upload in flight
- * looks exactly like a crash leftover.
+ * Start the site: recover the spool (analysing and routing the jobs a crash left in `processing`), open the
+ * print-intake listeners, the REST API on `http.port`, and the link to central when `central.address` is set.
+ * Recovery runs before any listener opens, because an upload in flight looks exactly like a crash leftover.
  */
 export async function startSite(options: StartSiteOptions): Promise<SiteServer> {
   const { config, logger } = options;
@@ -102,7 +102,10 @@ export async function startSite(options: StartSiteOptions): Promise<SiteServer> 
       spoolDir: config.spool.dir,
       maxJobSizeMb: config.jobs.maxSizeMb,
       logger,
+      analysis: config.analysis,
     });
+    // Stopped after the listeners (no new jobs) and before the database (analyses in progress are stored).
+    stops.push(() => jobCore.close());
     await jobCore.queues.ensureDefaultQueues();
     await jobCore.intake.recoverAtStartup();
     const listeners = await startIntakeListeners({

@@ -58,6 +58,7 @@ forEachDriver('intake crash', (driver, getUrl) => {
   });
 
   after(async () => {
+    await core?.close();
     await core?.dataSource.destroy();
     rmSync(base, { recursive: true, force: true });
   });

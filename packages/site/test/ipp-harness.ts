@@ -111,6 +111,9 @@ export class MemoryJobIntake implements JobIntake {
       copies: job.copies,
       duplex: null,
       paper: null,
+      impressions: null,
+      sheets: null,
+      analysis: null,
     };
     this.jobs.push({ view, incoming: job, document: bytes });
     return { ...view };

@@ -135,8 +135,9 @@ describe('IPP job and printer queries', () => {
       expect(job.get('time-at-completed')!.values[0].tag).to.equal(IppTag.NoValue);
       expect(job.get('job-impressions')).to.equal(undefined);
       server.intake.jobs[0].view.pages = 5;
-      server.intake.jobs[0].view.duplex = true;
+      server.intake.jobs[0].view.duplex = 'long-edge';
       server.intake.jobs[0].view.copies = 2;
+      server.intake.jobs[0].view.sheets = 6;
       const analysed = (await send(jobRequest(IppOperation.GetJobAttributes, 1, 'alice'))).group(
         IppTag.JobAttributes,
       )!;

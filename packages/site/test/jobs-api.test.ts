@@ -27,6 +27,7 @@ import { type JobView } from '../src/intake/intake-port';
 import { jobEntities, jobsRouter } from '../src/jobs';
 import { CreateJobs1763700300000 } from '../src/migrations/1763700300000-create-jobs';
 import { CreateQueues1763700200000 } from '../src/migrations/1763700200000-create-queues';
+import { AddJobAnalysis1763700400000 } from '../src/migrations/1763700400000-add-job-analysis';
 import { QueueEntity } from '../src/queues';
 import { buildJobCore, type JobCore } from './fixtures/job-core';
 
@@ -51,6 +52,9 @@ const JOB_FIELDS = [
   'copies',
   'duplex',
   'paper',
+  'impressions',
+  'sheets',
+  'analysis',
 ];
 
 type Body = Record<string, unknown> & { error?: { code: string; message: string } };
@@ -99,7 +103,7 @@ forEachDriver('site jobs REST API', (_driver, getUrl) => {
       config,
       logger,
       entities: [QueueEntity, ...jobEntities],
-      migrations: [CreateQueues1763700200000, CreateJobs1763700300000],
+      migrations: [CreateQueues1763700200000, CreateJobs1763700300000, AddJobAnalysis1763700400000],
       printOnce: () => undefined,
     });
     core = buildJobCore(server.dataSource, { spoolDir: config.spool.dir, logger });
@@ -147,9 +151,11 @@ forEachDriver('site jobs REST API', (_driver, getUrl) => {
         jobs[owner].push(view);
       }
     }
+    await core.analysis.drain();
   });
 
   after(async () => {
+    await core?.close();
     await http?.close(1000);
     await server?.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -184,13 +190,23 @@ forEachDriver('site jobs REST API', (_driver, getUrl) => {
       sha256: first.sha256,
       protocol: 'lpd',
       clientAddress: '198.51.100.4',
-      pdl: null,
-      pages: null,
-      colorPages: null,
-      monoPages: null,
+      pdl: 'unknown',
+      pages: 0,
+      colorPages: 0,
+      monoPages: 0,
       copies: 1,
-      duplex: null,
+      duplex: 'simplex',
       paper: null,
+      impressions: 0,
+      sheets: 0,
+      analysis: {
+        mode: 'standard',
+        partial: true,
+        copiesFrom: 'protocol',
+        paper: {},
+        warnings: ['The document language was not recognised: pages and colour are unknown'],
+        pjl: {},
+      },
     });
   });
 

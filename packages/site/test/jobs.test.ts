@@ -2,7 +2,8 @@
  * Integration tests of the site's job core on SQLite and on MariaDB: JobIntakeService with the real
  * QueueService, JobsService, job state machine and spool. Covers what a submission leaves behind (row, events,
  * spool file and its sha256), job numbers under concurrency, refusals that keep nothing, the owner/admin rules
- * of cancel, hold and release, racing transitions, and start-up recovery.
+ * of cancel, hold and release, racing transitions, and start-up recovery. A job is acknowledged in
+ * `processing` and routed once analysed (`core.analysis.drain()` waits for that).
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,6 +68,7 @@ forEachDriver('site job intake core', (_driver, getUrl) => {
   });
 
   after(async () => {
+    await core?.close();
     await core?.dataSource.destroy();
     rmSync(base, { recursive: true, force: true });
   });
@@ -78,7 +80,7 @@ forEachDriver('site job intake core', (_driver, getUrl) => {
       name: 'report.pdf',
       owner: 'alice',
       queueName: 'Default',
-      state: 'ready',
+      state: 'processing',
       stateReason: null,
       protocol: 'ipp',
       clientAddress: '192.0.2.10',
@@ -90,8 +92,11 @@ forEachDriver('site job intake core', (_driver, getUrl) => {
       pages: null,
     });
     expect(view.number).to.be.a('number').greaterThan(0);
+    await core.analysis.drain();
     const row = (await core.repository.findById(view.id)) as JobEntity;
     expect(row).to.include({
+      state: 'ready',
+      pdl: 'pdf',
       ownerMethod: 'sender',
       senderUser: 'alice',
       senderHost: 'pc-17',
@@ -149,12 +154,13 @@ forEachDriver('site job intake core', (_driver, getUrl) => {
     expect(spoolFiles()).to.deep.equal(before.files);
 
     const accepted = await submit({ queueName: 'open', senderUser: null, protocol: 'raw' });
-    expect(accepted).to.include({ owner: '*unauthenticated', queueName: 'Open', state: 'ready' });
+    expect(accepted).to.include({ owner: '*unauthenticated', queueName: 'Open', state: 'processing' });
     expect((await core.repository.findById(accepted.id))?.ownerMethod).to.equal('unauthenticated');
   });
 
   it('lets owners and admins hold, release and cancel, and nobody else', async () => {
     const job = await submit();
+    await core.analysis.drain();
     await expectCode(core.intake.holdJob(job.number, bob), ErrorCode.Forbidden);
     expect((await core.intake.holdJob(job.number, alice)).state).to.equal('paused');
     await expectCode(core.intake.holdJob(job.number, alice), ErrorCode.JobStateConflict);
@@ -178,6 +184,7 @@ forEachDriver('site job intake core', (_driver, getUrl) => {
 
   it('lets exactly one of two racing transitions of the same job win', async () => {
     const job = await submit();
+    await core.analysis.drain();
     const results = await Promise.allSettled([
       core.intake.cancelJob(job.number, alice),
       core.intake.cancelJob(job.number, admin),
@@ -192,6 +199,7 @@ forEachDriver('site job intake core', (_driver, getUrl) => {
 
     // A stale copy loses at the conditional update, not at the table check.
     const fresh = await submit();
+    await core.analysis.drain();
     const stale = (await core.repository.findById(fresh.id)) as JobEntity;
     await core.dataSource.transaction((tx) =>
       core.stateMachine.transition(stale, 'paused', { actor: { role: 'owner' } }, tx),
@@ -212,6 +220,10 @@ forEachDriver('site job intake core', (_driver, getUrl) => {
       const runner = scratch.dataSource.createQueryRunner();
       try {
         await scratch.dataSource.undoLastMigration();
+        expect(await runner.hasColumn('jobs', 'impressions')).to.equal(false);
+        expect(await runner.hasColumn('jobs', 'analysis')).to.equal(false);
+        expect(await runner.hasColumn('jobs', 'duplex')).to.equal(true);
+        await scratch.dataSource.undoLastMigration();
         expect(await runner.hasTable('jobs')).to.equal(false);
         expect(await runner.hasTable('job_events')).to.equal(false);
         expect(await runner.hasTable('job_counters')).to.equal(false);
@@ -223,12 +235,14 @@ forEachDriver('site job intake core', (_driver, getUrl) => {
       await scratch.queues.create({ name: 'Default', type: 'pull' });
       await scratch.intake.recoverAtStartup();
       expect((await scratch.intake.submit(incoming(), Readable.from([Buffer.from('x')]))).number).to.equal(1);
+      await scratch.analysis.drain();
     } finally {
+      await scratch.close();
       await scratch.dataSource.destroy();
     }
   });
 
-  it('recovers at start-up: removes partial and orphan files, fails jobs without files, routes stranded jobs', async () => {
+  it('recovers at start-up: removes partial and orphan files, fails jobs without files, analyses stranded jobs', async () => {
     const partial = path.join(core.spool.dir, 'tmp', `${newId()}.part`);
     writeFileSync(partial, 'half a job');
     const orphanDir = path.join(core.spool.dir, 'jobs', '2020', '01');
@@ -239,6 +253,7 @@ forEachDriver('site job intake core', (_driver, getUrl) => {
     writeFileSync(foreign, 'an operator left this');
 
     const lostFile = await submit();
+    await core.analysis.drain();
     await core.spool.remove((await core.repository.findById(lostFile.id))!.spoolPath);
 
     const stranded = await core.dataSource.transaction(async (tx) => {
@@ -270,7 +285,11 @@ forEachDriver('site job intake core', (_driver, getUrl) => {
       state: 'failed',
       stateReason: 'spool file missing at start-up',
     });
-    expect((await core.intake.findJob(stranded.number))?.state).to.equal('ready');
+    expect(await core.intake.findJob(stranded.number)).to.include({
+      state: 'ready',
+      pdl: 'unknown',
+      pages: 0,
+    });
     expect(readFileSync(foreign, 'utf8')).to.equal('an operator left this');
     expect(spoolFiles().temp).to.deep.equal([]);
     const again = await core.intake.recoverAtStartup();

@@ -147,6 +147,9 @@ export class InMemoryJobIntake implements JobIntake {
       copies: 1,
       duplex: null,
       paper: null,
+      impressions: null,
+      sheets: null,
+      analysis: null,
       ...fields,
     };
     this.jobs.push(view);

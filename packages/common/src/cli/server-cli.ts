@@ -1,6 +1,7 @@
 /**
  * The command line both servers share: `serve [--config FILE]` and `db migrate [--config FILE]`, built with
- * commander. Each server passes its role, version and the two entry points.
+ * commander. Each server passes its role, version and the two entry points, and may add its own commands
+ * (the site's `pdl analyze`).
  */
 import { Command } from 'commander';
 import { type Role } from '../config';
@@ -15,6 +16,8 @@ export interface ServerCliOptions {
   start(ctx: CommandContext & { printOnce: (text: string) => void }): Promise<{ stop(): Promise<void> }>;
   /** Apply pending migrations; resolves with the names of those applied. */
   migrate(ctx: CommandContext): Promise<string[]>;
+  /** Add the server's own commands to the program. */
+  extraCommands?(program: Command): void;
 }
 
 const configHelp = 'YAML or JSON configuration file (QUIRE_* environment variables win over it)';
@@ -50,5 +53,6 @@ export function buildServerCli(options: ServerCliOptions): Command {
         return 0;
       }),
     );
+  options.extraCommands?.(program);
   return program;
 }

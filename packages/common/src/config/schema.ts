@@ -6,7 +6,7 @@
  * `--config` file. The environment wins over the file, and the file over the default. docs/configuration.md is
  * generated from this table (`npm run docs:config`), and a unit test keeps the two in step.
  */
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import path from 'node:path';
 import {
   booleanSetting,
@@ -279,6 +279,24 @@ export const configSchema = {
       roles: siteOnly,
       defaultValue: 600,
       doc: 'Largest job accepted, in MiB, enforced while streaming: a larger job is refused with a clear protocol error and nothing of it is kept.',
+    }),
+  },
+  analysis: {
+    workers: integerSetting(1, 256, {
+      roles: siteOnly,
+      defaultValue: () => Math.min(256, availableParallelism()),
+      defaultDoc: 'the number of CPU cores (`os.availableParallelism()`)',
+      doc: 'Worker threads that analyse print jobs (language, pages, colour, copies, duplex, paper) after they are spooled. Each holds at most one job in memory at a time, with a bounded heap.',
+    }),
+    timeLimitSeconds: integerSetting(1, 3600, {
+      roles: siteOnly,
+      defaultValue: 60,
+      doc: "Time limit for one job's analysis. Past it the counts found so far are kept, marked partial, with a warning; a worker that does not stop is replaced.",
+    }),
+    mode: enumSetting(['standard', 'enhanced'] as const, {
+      roles: siteOnly,
+      defaultValue: 'enhanced',
+      doc: "Colour detection. `standard`: from each language's colour operators. `enhanced`: PostScript and PDF colour per page from ghostscript's ink coverage (`gs -sDEVICE=inkcov`); without ghostscript installed, standard, with a warning on the job.",
     }),
   },
 } satisfies Record<string, Record<string, Setting<unknown>>>;

@@ -10,6 +10,8 @@
  * JOB_NOT_FOUND, JOB_STATE_CONFLICT (e.g. cancelling a printed job), FORBIDDEN (not the owner), SPOOL_FAILED.
  */
 import { type Readable } from 'node:stream';
+import { type JobAnalysisDetails } from '../pdl/analysis/job-analysis';
+import { type DuplexMode } from '../pdl/pdl-types';
 
 export type IntakeProtocol = 'ipp' | 'ipps' | 'lpd' | 'raw' | 'web';
 
@@ -69,13 +71,18 @@ export interface JobView {
   sizeBytes: number;
   sha256: string;
   documentFormat: string | null;
+  /** The analysis (`pdl/analysis/job-analysis.ts` says what each count includes); null while `processing`. */
   pdl: string | null;
+  /** Pages of one copy. */
   pages: number | null;
   colorPages: number | null;
   monoPages: number | null;
   copies: number;
-  duplex: boolean | null;
+  duplex: DuplexMode | null;
   paper: string | null;
+  impressions: number | null;
+  sheets: number | null;
+  analysis: JobAnalysisDetails | null;
 }
 
 /** Who asks for a job operation: owners act on their own jobs, admins on any. */

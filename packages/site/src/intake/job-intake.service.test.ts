@@ -1,8 +1,9 @@
 /**
  * Unit tests of the intake core's own rules on an embedded SQLite database and a scratch spool: checks made
  * before any byte is read, the job name fallback, owner detection from PJL, hold requests, attribute clipping,
- * listJobs' `which`, and that a job whose row cannot be committed leaves no spool file behind. Both drivers,
- * concurrency, REST and recovery are covered by test/jobs.test.ts.
+ * listJobs' `which`, that a job is acknowledged in `processing` and routed once analysed, and that a job whose
+ * row cannot be committed leaves no spool file behind. Both drivers, concurrency, REST and recovery are covered
+ * by test/jobs.test.ts.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,8 @@ import {
 import { JobRepository, JobStateMachine, JobsService, jobEntities } from '../jobs';
 import { CreateJobs1763700300000 } from '../migrations/1763700300000-create-jobs';
 import { CreateQueues1763700200000 } from '../migrations/1763700200000-create-queues';
+import { AddJobAnalysis1763700400000 } from '../migrations/1763700400000-add-job-analysis';
+import { AnalysisPool, JobAnalysisService } from '../pdl/analysis';
 import { QueueEntity, QueueRepository, QueueService } from '../queues';
 import { SpoolStore } from '../spool';
 import { type IncomingJob } from './intake-port';
@@ -57,6 +60,7 @@ describe('JobIntakeService rules', () => {
   let queues: QueueService;
   let spool: SpoolStore;
   let intake: JobIntakeService;
+  let analysis: JobAnalysisService;
 
   const spoolFiles = () => ({
     temp: readdirSync(path.join(spool.dir, 'tmp')),
@@ -70,7 +74,12 @@ describe('JobIntakeService rules', () => {
     ({ dataSource } = await openDatabase({
       url: `sqlite:${path.join(base, 'site.db')}`,
       entities: [...commonEntities, QueueEntity, ...jobEntities],
-      migrations: [...commonMigrations, CreateQueues1763700200000, CreateJobs1763700300000],
+      migrations: [
+        ...commonMigrations,
+        CreateQueues1763700200000,
+        CreateJobs1763700300000,
+        AddJobAnalysis1763700400000,
+      ],
     }));
     const logger = createSilentLogger();
     queues = new QueueService({ queues: new QueueRepository(dataSource), logger });
@@ -82,13 +91,16 @@ describe('JobIntakeService rules', () => {
       logger,
     });
     spool = new SpoolStore(path.join(base, 'spool'));
-    intake = new JobIntakeService({ queues, jobs, spool, maxJobSizeMb: 5, logger });
+    const pool = new AnalysisPool({ workers: 1, timeLimitMs: 10_000, mode: 'standard' });
+    analysis = new JobAnalysisService({ pool, jobs, spool, logger });
+    intake = new JobIntakeService({ queues, jobs, analysis, spool, maxJobSizeMb: 5, logger });
     await queues.create({ name: 'Default', type: 'pull' });
     await queues.create({ name: 'Closed', type: 'pull', online: false });
     await intake.recoverAtStartup();
   });
 
   after(async () => {
+    await analysis?.close();
     await dataSource?.destroy();
     rmSync(base, { recursive: true, force: true });
   });
@@ -121,16 +133,22 @@ describe('JobIntakeService rules', () => {
       incoming({ protocol: 'raw', senderUser: null, jobName: null }),
       Readable.from([Buffer.from(`${pjl}%PDF-1.7\n`)]),
     );
-    expect(view).to.include({ name: 'Quarterly', owner: 'bob', state: 'ready', protocol: 'raw' });
+    expect(view).to.include({ name: 'Quarterly', owner: 'bob', state: 'processing', protocol: 'raw' });
+    await analysis.drain();
+    expect(await intake.findJob(view.number)).to.include({ state: 'ready', pdl: 'pdf' });
     const untitled = await intake.submit(incoming({ jobName: '  ' }), Readable.from([Buffer.from('%PDF')]));
     expect(untitled.name).to.equal('untitled');
   });
 
-  it('holds a job whose client asked for it, with the reason', async () => {
+  it('holds a job whose client asked for it once analysed, with the reason', async () => {
     const view = await intake.submit(incoming({ holdRequested: true }), Readable.from([Buffer.from('x')]));
-    expect(view.state).to.equal('paused');
-    expect(view.stateReason).to.contain('job-hold-until');
-    expect(view.processedAt).to.be.instanceOf(Date);
+    expect(view).to.include({ state: 'processing', processedAt: null });
+    await analysis.drain();
+    const held = await intake.findJob(view.number);
+    expect(held?.state).to.equal('paused');
+    expect(held?.stateReason).to.contain('job-hold-until');
+    expect(held?.processedAt).to.be.instanceOf(Date);
+    expect(held).to.include({ pdl: 'unknown', pages: 0, impressions: 0, sheets: 0 });
   });
 
   it('keeps protocol attributes as JSON, summarising a set too large for the column', async () => {
@@ -163,6 +181,7 @@ describe('JobIntakeService rules', () => {
   });
 
   it('deletes the spool file when the job row cannot be committed', async () => {
+    await analysis.drain();
     const before = spoolFiles().documents.length;
     // Job numbers come from a block reserved earlier, so break the insert itself: no job_events table.
     await dataSource.query('ALTER TABLE job_events RENAME TO job_events_away');

@@ -5,8 +5,9 @@
  * Durability order of a submission, which is what lets a front-end acknowledge a job the moment `submit`
  * resolves: (1) the queue is checked before a byte is read; (2) the document streams into the spool and is
  * fsynced and renamed; (3) the owner is detected from the sender, the job name and the PJL header; (4) the job
- * row, its number, its events and its routing commit in one transaction; only then (5) the promise resolves.
- * A refusal or failure at any step keeps nothing of the job (the spool file is deleted) and is logged with its
+ * row (in `processing`), its number and its creation event commit in one transaction; only then (5) the promise
+ * resolves, and (6) PDL analysis starts on a worker thread, after which the job is routed (`JobAnalysisService`).
+ * A refusal or failure in steps 1-4 keeps nothing of the job (the spool file is deleted) and is logged with its
  * reason, since a refused job is never stored as a job.
  */
 import { type Readable } from 'node:stream';
@@ -15,10 +16,12 @@ import {
   ACTIVE_STATES,
   FINAL_STATES,
   toJobView,
+  type JobEntity,
   type JobsService,
   type NewJob,
   type OwnerMethod,
 } from '../jobs';
+import { type JobAnalysisService } from '../pdl/analysis/job-analysis.service';
 import { readPjlHeader } from '../pdl/pjl';
 import { type QueueEntity, type QueueService, toQueueSummary } from '../queues';
 import { recoverSpool, type SpooledDocument, type SpoolRecoveryReport, type SpoolStore } from '../spool';
@@ -45,6 +48,8 @@ const MAX_ATTRIBUTES_CHARS = 16_000;
 export interface JobIntakeServiceOptions {
   queues: QueueService;
   jobs: JobsService;
+  /** Analyses admitted jobs and routes them. */
+  analysis: JobAnalysisService;
   spool: SpoolStore;
   /** The `jobs.maxSizeMb` setting: larger documents are refused while streaming. */
   maxJobSizeMb: number;
@@ -54,7 +59,7 @@ export interface JobIntakeServiceOptions {
 
 /** What start-up recovery found and did. */
 export interface IntakeRecoveryReport extends SpoolRecoveryReport {
-  /** Numbers of the jobs that a crash had left in `processing` and that were routed again. */
+  /** Numbers of the jobs that a crash had left in `processing` and that were analysed and routed. */
   routedJobs: number[];
 }
 
@@ -110,7 +115,8 @@ export class JobIntakeService implements JobIntake {
         receivedAt: submittedAt,
         maxSizeMb: this.options.maxJobSizeMb,
       });
-      const admitted = await this.admit(job, queue, id, submittedAt, spooled);
+      const admittedJob = await this.admit(job, queue, id, submittedAt, spooled);
+      const admitted = toJobView(admittedJob);
       this.options.logger.info('job accepted', {
         job: admitted.number,
         queue: admitted.queueName,
@@ -120,6 +126,7 @@ export class JobIntakeService implements JobIntake {
         clientAddress: admitted.clientAddress,
         sizeBytes: admitted.sizeBytes,
       });
+      this.options.analysis.schedule(admittedJob);
       return admitted;
     } catch (err) {
       this.options.logger.warn('job refused at intake', {
@@ -140,7 +147,7 @@ export class JobIntakeService implements JobIntake {
     id: string,
     submittedAt: Date,
     spooled: SpooledDocument,
-  ): Promise<JobView> {
+  ): Promise<JobEntity> {
     try {
       const pjl = readPjlHeader(spooled.head).variables;
       const name = nonEmpty(job.jobName) ?? nonEmpty(pjl['JOB NAME']);
@@ -170,7 +177,7 @@ export class JobIntakeService implements JobIntake {
         copies: job.copies,
         attributes: attributesJson(job.attributes),
       };
-      return toJobView(await this.options.jobs.admit(draft));
+      return await this.options.jobs.admit(draft);
     } catch (err) {
       await this.discard(spooled.relativePath);
       if (isQuireError(err)) throw err;
@@ -248,12 +255,13 @@ export class JobIntakeService implements JobIntake {
 
   /**
    * Start-up recovery, to run once before any intake listener opens: prepare the spool directories, reconcile
-   * the spool with the job rows (see spool-recovery.ts), then route again the jobs a crash left in `processing`.
+   * the spool with the job rows (see spool-recovery.ts), then analyse and route the jobs a crash left in
+   * `processing`; it resolves once they are routed.
    */
   async recoverAtStartup(): Promise<IntakeRecoveryReport> {
     await this.options.spool.prepare();
     const spool = await recoverSpool(this.options.spool, this.options.jobs, this.options.logger);
-    const routed = await this.options.jobs.routeStranded();
+    const routed = await this.options.analysis.recoverStranded();
     const report: IntakeRecoveryReport = { ...spool, routedJobs: routed.map((job) => job.number) };
     this.options.logger.info('intake recovery done', {
       removedTempFiles: report.removedTempFiles.length,

@@ -7,7 +7,8 @@
  *
  * States
  * ------
- *   processing  The document is in the spool and the row is committed; analysis and routing have not finished.
+ *   processing  The document is in the spool and the row is committed (the client has its acknowledgement);
+ *               PDL analysis runs on a worker thread, and routing follows it.
  *   ready       Routed: waiting to be released at a printer.
  *   paused      Held: the client asked for it (IPP job-hold-until), a policy held it, or its owner did.
  *   printing    A release driver is sending it to a printer.
@@ -18,8 +19,9 @@
  * Who moves a job (the JOB_TRANSITIONS table below is the authority)
  * -------------------------------------------------------------------
  *   intake       creates it in `processing` (an event from no state), once its document is fsynced.
- *   router       processing -> ready | paused (hold requested, or a policy) | failed (analysis refused it).
- *                At start-up, jobs still in `processing` (a crash between commit and routing) are routed again.
+ *   router       processing -> ready | paused (hold requested, or a policy) | failed (analysis refused it),
+ *                once PDL analysis has run: the analysis is stored by the same UPDATE that moves the job. At
+ *                start-up, jobs still in `processing` (a crash between commit and analysis) are analysed again.
  *   owner, admin ready -> paused (hold), paused -> ready (release a held job), any non-final -> deleted (cancel).
  *                Whether a requester is the owner is the jobs service's rule; this table only knows roles.
  *   release      ready -> printing -> printed | failed.
@@ -119,11 +121,18 @@ export interface JobStateMachineOptions {
   now?: () => Date;
 }
 
+/** Job columns a transition may set along with the state (never the state, its reason or its times). */
+export type JobColumns = Partial<
+  Omit<JobEntity, 'id' | 'number' | 'state' | 'stateReason' | 'processedAt' | 'completedAt'>
+>;
+
 /** What a transition records besides its target state. */
 export interface TransitionChange {
   actor: JobActor;
   /** Why, in words an operator understands; stored on the job (`state_reason`) and in the event. */
   reason?: string | null;
+  /** Columns written by the same conditional UPDATE: the router stores the analysis with the move out of processing. */
+  columns?: JobColumns;
 }
 
 function actorLabel(actor: JobActor): string {
@@ -168,59 +177,6 @@ export class JobStateMachine {
   }
 
   /**
-   * Create a job intake has just spooled and route it at once, for the hot path: the row is inserted already in
-   * `to` and both events are written (created in processing by intake; processing → `to` by the router's
-   * `change`), in two statements instead of four. The same table rules apply as for `create` then `transition`.
-   */
-  async createRouted(
-    job: JobEntity,
-    actor: JobActor,
-    to: JobState,
-    change: TransitionChange,
-    manager: EntityManager,
-  ): Promise<JobEntity> {
-    if (job.state !== 'processing' || actor.role !== 'intake') {
-      throw conflict('A job is created in processing, by intake', job, job.state);
-    }
-    if (!rolesAllowed('processing', to).includes(change.actor.role)) {
-      throw conflict(
-        `Job ${job.number}: moving it from processing to ${to} is not for ${change.actor.role}`,
-        job,
-        'processing',
-      );
-    }
-    const at = this.now();
-    const routed: JobEntity = { ...job, state: to, stateReason: clipReason(change.reason), processedAt: at };
-    const events: JobEventEntity[] = [
-      {
-        id: newId(),
-        jobId: job.id,
-        at,
-        fromState: null,
-        toState: 'processing',
-        reason: clipReason(job.stateReason),
-        actor: actorLabel(actor),
-      },
-      {
-        id: newId(),
-        jobId: job.id,
-        at,
-        fromState: 'processing',
-        toState: to,
-        reason: routed.stateReason,
-        actor: actorLabel(change.actor),
-      },
-    ];
-    return inTransaction(manager, async (tx) => {
-      await this.options.jobs.insert(routed, tx);
-      await this.options.jobs.insertEvents(events, tx);
-      for (const event of events)
-        for (const observe of this.observers) await observe({ job: routed, event }, tx);
-      return routed;
-    });
-  }
-
-  /**
    * Move `job` (as the caller last read it) to `to`. JOB_STATE_CONFLICT when the table forbids the move for
    * this actor, or when the job changed state since the caller read it. Returns the job as it is now.
    */
@@ -252,7 +208,11 @@ export class JobStateMachine {
     manager: EntityManager,
   ): Promise<JobEntity> {
     const at = this.now();
-    const patch: Partial<JobEntity> = { state: to, stateReason: clipReason(change.reason) };
+    const patch: Partial<JobEntity> = {
+      ...change.columns,
+      state: to,
+      stateReason: clipReason(change.reason),
+    };
     if (job.state === 'processing') patch.processedAt = at;
     if (isFinalState(to)) patch.completedAt = at;
     const won = await this.options.jobs.updateStateIf(job.id, job.state, patch, manager);

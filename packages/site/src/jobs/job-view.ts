@@ -3,7 +3,19 @@
  * of the jobs REST API (exactly the fields the API documents).
  */
 import { type JobView } from '../intake/intake-port';
+import { type JobAnalysisDetails } from '../pdl/analysis/job-analysis';
 import { type JobEntity } from './job.entity';
+
+/** The analysis JSON of a job row, or null before analysis (or for a value that is not ours). */
+function analysisDetails(json: string | null): JobAnalysisDetails | null {
+  if (!json) return null;
+  try {
+    const details = JSON.parse(json) as unknown;
+    return details !== null && typeof details === 'object' ? (details as JobAnalysisDetails) : null;
+  } catch {
+    return null;
+  }
+}
 
 /** A job row as the intake contract's JobView. */
 export function toJobView(job: JobEntity): JobView {
@@ -30,6 +42,9 @@ export function toJobView(job: JobEntity): JobView {
     copies: job.copies,
     duplex: job.duplex,
     paper: job.paper,
+    impressions: job.impressions,
+    sheets: job.sheets,
+    analysis: analysisDetails(job.analysis),
   };
 }
 
@@ -54,5 +69,8 @@ export function jobJson(job: JobView) {
     copies: job.copies,
     duplex: job.duplex,
     paper: job.paper,
+    impressions: job.impressions,
+    sheets: job.sheets,
+    analysis: job.analysis,
   };
 }

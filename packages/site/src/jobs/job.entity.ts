@@ -1,11 +1,12 @@
 /**
  * A print job received by this site: who sent it, where it goes, where its document is, and where it stands in
  * the job state machine (`job-state-machine.ts`, the only code that changes `state`). The analysis columns stay
- * null until PDL analysis has run.
+ * null until PDL analysis has run (`pdl/analysis/job-analysis.ts` defines what each count includes).
  */
 import { Column, Entity, Index, type ValueTransformer } from 'typeorm';
 import { IdColumn, TimestampColumn, UuidColumn } from '@quire/common';
 import { type IntakeProtocol, type JobState } from '../intake/intake-port';
+import { type DuplexMode } from '../pdl/pdl-types';
 
 /** How the owner was found: the protocol's sender, a PJL variable, the job name, or not at all. */
 export type OwnerMethod = 'sender' | 'pjl' | 'job-name' | 'unauthenticated';
@@ -110,10 +111,22 @@ export class JobEntity {
   @Column({ name: 'mono_pages', type: 'integer', nullable: true })
   monoPages!: number | null;
 
-  @Column({ type: 'boolean', nullable: true })
-  duplex!: boolean | null;
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  duplex!: DuplexMode | null;
 
-  /** PWG media name of the (first) paper size. */
+  /** PWG media name of the paper most of the job prints on. */
   @Column({ type: 'varchar', length: 64, nullable: true })
   paper!: string | null;
+
+  /** Page sides printed, all copies included. */
+  @Column({ type: 'integer', nullable: true })
+  impressions!: number | null;
+
+  /** Sheets of paper, duplex and copies included. */
+  @Column({ type: 'integer', nullable: true })
+  sheets!: number | null;
+
+  /** The rest of the analysis as JSON (`JobAnalysisDetails`): mode, warnings, partial, paper map, PJL variables. */
+  @Column({ type: 'text', nullable: true })
+  analysis!: string | null;
 }

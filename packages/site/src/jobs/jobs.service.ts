@@ -1,13 +1,14 @@
 /**
- * The jobs domain: admitting a spooled job (number, row, routing), finding and listing jobs with the
- * visibility rules (admins see every job, a user only their own), and the requester-driven operations
- * (cancel, hold, release a held job). Every state change goes through the JobStateMachine.
+ * The jobs domain: admitting a spooled job (number, row in `processing`), routing it once PDL analysis has run,
+ * finding and listing jobs with the visibility rules (admins see every job, a user only their own), and the
+ * requester-driven operations (cancel, hold, release a held job). Every state change goes through the
+ * JobStateMachine.
  *
- * It is also the job side of start-up spool recovery (the `SpoolIndex` port), and routes again the jobs a crash
- * left in `processing`.
+ * It is also the job side of start-up spool recovery (the `SpoolIndex` port), and lists the jobs a crash left
+ * in `processing` so they are analysed again.
  */
 import { type DataSource, type EntityManager } from 'typeorm';
-import { ErrorCode, GroupCommit, isQuireError, QuireError, type Logger } from '@quire/common';
+import { ErrorCode, GroupCommit, QuireError, type Logger } from '@quire/common';
 import { type JobState, type Requester } from '../intake/intake-port';
 import { type JobDocumentRef, type SpoolIndex } from '../spool/spool-recovery';
 import { type JobEntity } from './job.entity';
@@ -16,6 +17,7 @@ import {
   ACTIVE_STATES,
   isFinalState,
   type JobActor,
+  type JobColumns,
   type JobStateMachine,
   type TransitionChange,
 } from './job-state-machine';
@@ -45,6 +47,9 @@ export type NewJob = Omit<
   | 'monoPages'
   | 'duplex'
   | 'paper'
+  | 'impressions'
+  | 'sheets'
+  | 'analysis'
 >;
 
 /** How callers name a job: by id (REST) or by number (IPP, LPD). */
@@ -60,11 +65,15 @@ function describeRef(ref: JobRef): string {
 /** Jobs: admission, lookup with visibility rules, and requester operations. */
 export class JobsService implements SpoolIndex {
   private readonly admissions: GroupCommit<NewJob & { number: number }, JobEntity>;
+  private readonly routings: GroupCommit<{ job: JobEntity; columns: JobColumns }, JobEntity>;
   private numbers = { next: 1, last: 0 };
   private refill: Promise<void> | null = null;
 
   constructor(private readonly options: JobsServiceOptions) {
     this.admissions = new GroupCommit(options.dataSource, (draft, tx) => this.admitIn(draft, tx));
+    this.routings = new GroupCommit(options.dataSource, ({ job, columns }, tx) =>
+      this.route(job, columns, tx),
+    );
   }
 
   private get repo(): JobRepository {
@@ -76,9 +85,9 @@ export class JobsService implements SpoolIndex {
   }
 
   /**
-   * Admit a job whose document is already in the spool: allocate its number, insert it in `processing` and route
-   * it, atomically. Resolves once committed. Jobs admitted together share one transaction and one commit (group
-   * commit), each in its own savepoint.
+   * Admit a job whose document is already in the spool: allocate its number and insert it in `processing`, with
+   * its creation event. Resolves once committed. Jobs admitted together share one transaction and one commit
+   * (group commit), each in its own savepoint. PDL analysis, then `completeProcessing`, take it from there.
    */
   async admit(draft: NewJob): Promise<JobEntity> {
     const number = await this.nextNumber();
@@ -118,18 +127,30 @@ export class JobsService implements SpoolIndex {
       monoPages: null,
       duplex: null,
       paper: null,
+      impressions: null,
+      sheets: null,
+      analysis: null,
     };
-    const { to, change } = this.routing(job);
-    return this.machine.createRouted(job, { role: 'intake' }, to, change, tx);
+    return this.machine.create(job, { role: 'intake' }, tx);
   }
 
   /**
-   * Route a job out of `processing`. This is the seam where PDL analysis (issue 4) and routing policies will
-   * run; until they land, a spooled job goes straight to `ready`, or to `paused` when its client asked for a hold.
+   * Store a job's analysis and route it out of `processing`, in one transaction; jobs analysed together share
+   * it (group commit). JOB_STATE_CONFLICT when the job left `processing` meanwhile (cancelled). Resolves once
+   * committed, with the job as it is now.
    */
-  private route(job: JobEntity, manager: EntityManager): Promise<JobEntity> {
+  completeProcessing(job: JobEntity, columns: JobColumns): Promise<JobEntity> {
+    return this.routings.submit({ job, columns });
+  }
+
+  /**
+   * Route an analysed job out of `processing`, writing its analysis columns with the move. Routing policies
+   * (queue rules, the script hook) will run here; today a job goes to `ready`, or to `paused` when its client
+   * asked for a hold.
+   */
+  private route(job: JobEntity, columns: JobColumns, manager: EntityManager): Promise<JobEntity> {
     const { to, change } = this.routing(job);
-    return this.machine.transition(job, to, change, manager);
+    return this.machine.transition(job, to, { ...change, columns }, manager);
   }
 
   /** Where routing sends a spooled job, and why. */
@@ -140,18 +161,9 @@ export class JobsService implements SpoolIndex {
     };
   }
 
-  /** Route again every job a crash left in `processing`; returns the routed jobs. */
-  async routeStranded(): Promise<JobEntity[]> {
-    const routed: JobEntity[] = [];
-    for (const job of await this.repo.findInStates(['processing'])) {
-      try {
-        routed.push(await this.options.dataSource.transaction((tx) => this.route(job, tx)));
-        this.options.logger.warn('routed a job left in processing', { job: job.number });
-      } catch (err) {
-        if (!isQuireError(err, ErrorCode.JobStateConflict)) throw err;
-      }
-    }
-    return routed;
+  /** Every job in `processing`, oldest first: at start-up, those a crash left before their analysis was stored. */
+  jobsInProcessing(): Promise<JobEntity[]> {
+    return this.repo.findInStates(['processing']);
   }
 
   /** Jobs matching `query`, newest first (no visibility rules: for trusted callers). */

@@ -85,10 +85,15 @@ const timeOrNoValue = (date: Date | null): IppValue =>
 const dateOrNoValue = (date: Date | null): IppValue =>
   date ? IppValues.dateTime(dateToIppDateTime(date)) : IppValues.noValue();
 
-/** Media sheets include copies; impressions do not (RFC 8011 section 5.3.18). */
+/**
+ * Media sheets include copies; impressions do not (RFC 8011 section 5.3.18). The analysis counts sheets with
+ * per-page duplex and paper changes; without that count, pages and duplex give it.
+ */
 function sheets(job: JobView): number | null {
+  if (job.sheets !== null) return job.sheets;
   if (job.pages === null) return null;
-  return Math.ceil(job.pages / (job.duplex ? 2 : 1)) * Math.max(1, job.copies);
+  const duplex = job.duplex !== null && job.duplex !== 'simplex';
+  return Math.ceil(job.pages / (duplex ? 2 : 1)) * Math.max(1, job.copies);
 }
 
 /** Every job attribute we report, in a stable order, filtered by `wanted`. */

@@ -31,6 +31,9 @@ function job(number: number, owner: string, fields: Partial<JobView> = {}): JobV
     copies: 1,
     duplex: null,
     paper: null,
+    impressions: null,
+    sheets: null,
+    analysis: null,
     ...fields,
   };
 }

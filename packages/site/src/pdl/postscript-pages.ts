@@ -1,0 +1,129 @@
+/**
+ * Page bookkeeping of the PostScript analyser. It keeps two page lists side by side, because a PostScript job
+ * describes its pages twice: by what it executes (each `showpage`/`copypage` the interpreter ran, with the
+ * colour painted since the previous one) and by its DSC comments (each `%%Page:` section). The analyser decides
+ * afterwards which list to trust (postscript.ts). Paper, duplex and copies follow the page device as the program
+ * and its DSC feature comments set it; each page records the paper and duplex in force when it ends.
+ */
+import { type DuplexMode, type PageFacts } from './pdl-types';
+import { type ColourClass } from './postscript-colour';
+import { type PageSink } from './postscript-values';
+
+/** Pages kept per list; past it the job is absurd (or hostile) and the count is reported as a floor. */
+export const MAX_PAGES = 1_000_000;
+const MAX_MESSAGES = 8;
+
+class Marks {
+  color = false;
+  unknown = false;
+  add(cls: ColourClass): void {
+    if (cls === 'color') this.color = true;
+    else if (cls === 'unknown') this.unknown = true;
+  }
+  get value(): boolean | null {
+    if (this.color) return true;
+    return this.unknown ? null : false;
+  }
+}
+
+/** See the file comment. */
+export class PageTracker implements PageSink {
+  readonly execPages: PageFacts[] = [];
+  readonly dscPages: PageFacts[] = [];
+  /** Why the executed page count cannot be trusted (empty when it can). */
+  readonly undecidableReasons = new Set<string>();
+  readonly notices = new Set<string>();
+  copies: number | null = null;
+  copiesVaried = false;
+  overflow = false;
+  /** Once the scan may have been thrown off, a page that showed no colour may have hidden it: unknown. */
+  private suspect = false;
+  private paper: string | null = null;
+  private duplex: boolean | null = null;
+  private tumble = false;
+  private exec = new Marks();
+  private dsc = new Marks();
+  private inDscPage = false;
+  /** Identical page facts share one object, so a million-page job costs a pointer per page. */
+  private readonly interned = new Map<string, PageFacts>();
+
+  paint(cls: ColourClass): void {
+    this.exec.add(cls);
+    if (this.inDscPage) this.dsc.add(cls);
+  }
+
+  eject(erase: boolean): void {
+    this.record(this.execPages, this.exec);
+    if (erase) this.exec = new Marks();
+  }
+
+  undecidable(reason: string): void {
+    if (this.undecidableReasons.size < MAX_MESSAGES) this.undecidableReasons.add(reason);
+  }
+
+  derailed(reason: string): void {
+    this.undecidable(reason);
+    this.notice(reason);
+    this.suspect = true;
+  }
+
+  notice(message: string): void {
+    if (this.notices.size < MAX_MESSAGES) this.notices.add(message);
+  }
+
+  setPaper(paper: string | null): void {
+    if (paper) this.paper = paper;
+  }
+
+  /** The paper a DSC `%%DocumentMedia` names as the default: used only until the program sets one. */
+  setDefaultPaper(paper: string | null): void {
+    if (this.paper === null) this.paper = paper;
+  }
+
+  setDuplex(duplex: boolean | null, tumble: boolean | null): void {
+    if (duplex !== null) this.duplex = duplex;
+    if (tumble !== null) this.tumble = tumble;
+  }
+
+  setCopies(copies: number): void {
+    if (!Number.isFinite(copies) || copies < 1) return;
+    const whole = Math.floor(copies);
+    if (this.copies !== null && this.copies !== whole) this.copiesVaried = true;
+    this.copies = whole;
+  }
+
+  /** The duplex mode in force, or null when the job never said. */
+  get duplexMode(): DuplexMode | null {
+    if (this.duplex === null) return null;
+    if (!this.duplex) return 'simplex';
+    return this.tumble ? 'short-edge' : 'long-edge';
+  }
+
+  /** A `%%Page:` comment: the previous DSC page (if any) ends, a new one starts. */
+  dscPageStart(): void {
+    if (this.inDscPage) this.record(this.dscPages, this.dsc);
+    this.inDscPage = true;
+    this.dsc = new Marks();
+  }
+
+  /** `%%Trailer`, `%%EOF` or the end of the data: the last DSC page ends. */
+  dscEnd(): void {
+    if (this.inDscPage) this.record(this.dscPages, this.dsc);
+    this.inDscPage = false;
+  }
+
+  private record(list: PageFacts[], marks: Marks): void {
+    if (list.length >= MAX_PAGES) {
+      this.overflow = true;
+      return;
+    }
+    const duplex = this.duplexMode;
+    const color = marks.value === false && this.suspect ? null : marks.value;
+    const facts: PageFacts = { color, paper: this.paper };
+    if (duplex !== null) facts.duplex = duplex;
+    const key = `${facts.color}|${facts.paper}|${duplex}`;
+    const shared = this.interned.get(key) ?? facts;
+    this.interned.set(key, shared);
+    list.push(shared);
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * The data-skipping modes of the PostScript tokenizer: passing over bytes a program reads itself (`currentfile`
+ * image data, PDF streams and inline images in ps2write output) without scanning them as tokens, which binary or
+ * ASCII85 data would derail (a stray `(` would open a string swallowing the rest of the job). Each mode knows
+ * where its data ends: a byte count, a count of hex digits, a marker such as `~>` or `endstream` (found with
+ * Knuth–Morris–Pratt, so a marker split across chunks or preceded by a partial match is still found), the
+ * `EI` of an inline image, or a stream position (the end of a `%%BeginData` section).
+ */
+import { hexDigit, isDelimiter, isWhitespace } from './postscript-chars';
+
+const enum Mode {
+  Off,
+  Bytes,
+  HexDigits,
+  Marker,
+  InlineImage,
+  Position,
+}
+
+const LF = 0x0a;
+
+function kmpTable(marker: Buffer): Int32Array {
+  const table = new Int32Array(marker.length);
+  for (let i = 1, k = 0; i < marker.length; i += 1) {
+    while (k > 0 && marker[i] !== marker[k]) k = table[k - 1];
+    if (marker[i] === marker[k]) k += 1;
+    table[i] = k;
+  }
+  return table;
+}
+
+/** One pending skip; the tokenizer hands it bytes while {@link active}. */
+export class DataSkip {
+  private mode = Mode.Off;
+  private left = 0;
+  private marker: Buffer = Buffer.alloc(0);
+  private table: Int32Array = new Int32Array(0);
+  private matched = 0;
+  private inlineState = 0;
+  private swallowLf = false;
+
+  get active(): boolean {
+    return this.mode !== Mode.Off;
+  }
+
+  /** Skip `count` bytes (binary data of known length). */
+  bytes(count: number): void {
+    this.start(count > 0 ? Mode.Bytes : Mode.Off);
+    this.left = count;
+  }
+
+  /** Skip `count` hexadecimal digits; whitespace between them does not count (`readhexstring` data). */
+  hexDigits(count: number): void {
+    this.start(count > 0 ? Mode.HexDigits : Mode.Off);
+    this.left = count;
+  }
+
+  /** Skip everything up to and including `marker`. */
+  until(marker: string): void {
+    this.start(marker.length > 0 ? Mode.Marker : Mode.Off);
+    this.marker = Buffer.from(marker, 'latin1');
+    this.table = kmpTable(this.marker);
+    this.matched = 0;
+  }
+
+  /** Skip to the absolute stream position `end` (the end of a `%%BeginData` section). */
+  untilPosition(end: number): void {
+    this.start(Mode.Position);
+    this.left = end;
+  }
+
+  /** Skip a PDF inline image's data, up to (not including) the delimiter after its `EI`. */
+  inlineImage(): void {
+    this.start(Mode.InlineImage);
+    this.inlineState = 1;
+  }
+
+  /** The skip starts after a CR that ended a token: an LF right after it is part of that line end. */
+  swallowLineFeed(): void {
+    this.swallowLf = true;
+  }
+
+  private start(mode: Mode): void {
+    this.mode = mode;
+    this.swallowLf = false;
+  }
+
+  /**
+   * Skips from `chunk[i]`, `chunk` starting at stream position `base`; returns where the tokenizer resumes (the
+   * chunk's end while still skipping).
+   */
+  consume(chunk: Buffer, i: number, base: number): number {
+    let at = i;
+    if (this.swallowLf && at < chunk.length) {
+      this.swallowLf = false;
+      if (chunk[at] === LF) at += 1;
+    }
+    if (this.mode === Mode.Position) {
+      // From here on it is a byte count: what is left between this byte and the end position.
+      this.mode = Mode.Bytes;
+      this.left = Math.max(0, this.left - (base + at));
+      if (this.left === 0) this.mode = Mode.Off;
+    }
+    switch (this.mode) {
+      case Mode.Bytes: {
+        const take = Math.min(this.left, chunk.length - at);
+        this.left -= take;
+        if (this.left === 0) this.mode = Mode.Off;
+        return at + take;
+      }
+      case Mode.HexDigits:
+        return this.hex(chunk, at);
+      case Mode.Marker:
+        return this.untilMarker(chunk, at);
+      case Mode.InlineImage:
+        return this.untilEi(chunk, at);
+      default:
+        return at;
+    }
+  }
+
+  private hex(chunk: Buffer, i: number): number {
+    let at = i;
+    for (; at < chunk.length && this.left > 0; at += 1) {
+      const code = chunk[at];
+      if (hexDigit(code) >= 0) this.left -= 1;
+      else if (!isWhitespace(code)) break; // not hex data after all: let the tokenizer read it
+    }
+    if (this.left === 0 || at < chunk.length) this.mode = Mode.Off;
+    return at;
+  }
+
+  private untilMarker(chunk: Buffer, i: number): number {
+    const marker = this.marker;
+    let matched = this.matched;
+    for (let at = i; at < chunk.length; at += 1) {
+      const code = chunk[at];
+      while (matched > 0 && code !== marker[matched]) matched = this.table[matched - 1];
+      if (code === marker[matched]) matched += 1;
+      if (matched === marker.length) {
+        this.mode = Mode.Off;
+        this.matched = 0;
+        return at + 1;
+      }
+    }
+    this.matched = matched;
+    return chunk.length;
+  }
+
+  /** Whitespace, `E`, `I`, then whitespace or a delimiter: the end of inline image data (PDF 1.7 §8.9.7). */
+  private untilEi(chunk: Buffer, i: number): number {
+    for (let at = i; at < chunk.length; at += 1) {
+      const code = chunk[at];
+      const space = isWhitespace(code);
+      if (this.inlineState === 3 && (space || isDelimiter(code))) {
+        this.mode = Mode.Off;
+        return at;
+      }
+      if (this.inlineState === 1 && code === 0x45) this.inlineState = 2;
+      else if (this.inlineState === 2 && code === 0x49) this.inlineState = 3;
+      else this.inlineState = space ? 1 : 0;
+    }
+    return chunk.length;
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * The PostScript analyser. One streaming pass feeds the job through the tokenizer (postscript-lexer.ts) into two
+ * readers at once: the DSC comment reader (postscript-dsc.ts) and a small interpreter (postscript-interp.ts)
+ * that follows `showpage` and the colour and page-device operators. Both report to one page tracker
+ * (postscript-pages.ts), which keeps the DSC pages and the executed pages side by side. Then:
+ *
+ * 1. When the interpreter followed every `showpage` (none sat in a condition or loop it could not evaluate) and
+ *    saw at least one, its pages win, even over consistent DSC comments. A printer prints what the program
+ *    executes; comments are not executed, and can be stale (concatenated jobs) or simply false.
+ * 2. Otherwise, when the DSC comments are consistent (a `%!PS-Adobe-` header, at least one `%%Page:`, and a
+ *    `%%Pages:` count, if given, equal to the `%%Page:` count), the DSC pages are used. This is the normal case
+ *    for driver output, and always the rule for ghostscript's ps2write output, whose `showpage` runs inside its
+ *    prolog. When the interpreter had seen `showpage` in undecidable places, a warning says so.
+ * 3. Otherwise the larger of the two counts is used (the `%%Pages:` count when there is no other), with a warning:
+ *    the count is uncertain and enhanced mode (ghostscript) should be used for this job.
+ *
+ * Limits, reported in `warnings` when they apply: `showpage` executed in a loop whose count comes from data, in a
+ * condition on a run-time value, from a string (`(showpage) cvx exec`) or after the interpreter lost track of the
+ * operand stack, cannot be counted by scanning; colour painted inside such branches is unknown; images count by
+ * colour space, not pixels; patterns and Type 3 glyph procedures are unknown; binary image data of unknown length
+ * can derail the tokenizer (DSC still counts). Copies come from NumCopies/#copies/DSC (the last value set).
+ */
+import { createReadStream } from 'node:fs';
+import { type AnalysisLimits, type LanguageAnalysis, type PageFacts, type PdlSource } from './pdl-types';
+import { DscReader } from './postscript-dsc';
+import { DeadlineReached, PsInterpreter } from './postscript-interp';
+import { PsLexer } from './postscript-lexer';
+import { MAX_PAGES, PageTracker } from './postscript-pages';
+import { Ps2WriteContent } from './postscript-pdf';
+import { chunkBytes } from './raster-stream';
+
+/** Bytes of memory one stored procedure-body item costs, roughly, for the memory budget. */
+const BYTES_PER_ITEM = 64;
+const MIN_ITEM_BUDGET = 20_000;
+
+interface ScanOutcome {
+  pages: PageTracker;
+  dsc: DscReader;
+  ps2write: boolean;
+  stoppedEarly: string | null;
+}
+
+async function scan(source: PdlSource, limits: AnalysisLimits): Promise<ScanOutcome> {
+  const pages = new PageTracker();
+  const dsc = new DscReader();
+  let lexer: PsLexer | null = null;
+  const skipper = {
+    skipBytes: (count: number) => lexer?.skipBytes(count),
+    skipUntil: (marker: string) => lexer?.skipUntil(marker),
+    skipHexDigits: (count: number) => lexer?.skipHexDigits(count),
+    skipInlineImage: () => lexer?.skipInlineImage(),
+    keepStringContent: (keep: boolean) => lexer?.keepStringContent(keep),
+    skipDataRegion: () => lexer?.skipDataRegion() ?? false,
+    resynchroniseAtPages: () => lexer?.resynchroniseAtPages(),
+  };
+  const interpreter = new PsInterpreter({
+    deadline: limits.deadline,
+    itemBudget: Math.max(MIN_ITEM_BUDGET, Math.floor(limits.maxBufferBytes / BYTES_PER_ITEM)),
+    pages,
+    data: skipper,
+  });
+  const outcome: ScanOutcome = { pages, dsc, ps2write: false, stoppedEarly: null };
+  const target = {
+    pages,
+    enablePs2Write: () => {
+      outcome.ps2write = true;
+      interpreter.nameHook = new Ps2WriteContent(pages, limits.maxBufferBytes);
+    },
+    dataRegion: (bytes: number | null) => lexer?.dataRegion(bytes),
+  };
+  lexer = new PsLexer({
+    token: (token) => interpreter.token(token),
+    dscComment: (line) => dsc.handle(line, target),
+  });
+  if (source.length > 0) {
+    const stream = createReadStream(source.path, {
+      start: source.offset,
+      end: source.offset + source.length - 1,
+      highWaterMark: chunkBytes(limits),
+    });
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        if (Date.now() > limits.deadline) throw new DeadlineReached();
+        lexer.feed(chunk);
+        if (pages.overflow) {
+          outcome.stoppedEarly = `more than ${MAX_PAGES} pages; counting stopped there`;
+          break;
+        }
+      }
+      lexer.end();
+    } catch (err) {
+      if (!(err instanceof DeadlineReached)) throw err;
+      outcome.stoppedEarly = `time limit reached after ${Math.round(lexer.consumed / 1024)} KB`;
+    } finally {
+      stream.destroy();
+    }
+  }
+  pages.dscEnd();
+  return outcome;
+}
+
+function dscConsistent(dsc: DscReader, pages: PageTracker): boolean {
+  const found = pages.dscPages.length;
+  return dsc.conforming && found > 0 && (dsc.declaredPages === null || dsc.declaredPages === found);
+}
+
+/** Describes the DSC comments that were not used, for a warning. */
+function dscSummary(dsc: DscReader, pages: PageTracker): string {
+  const declared = dsc.declaredPages === null ? 'no %%Pages count' : `%%Pages: ${dsc.declaredPages}`;
+  return `${declared}, ${pages.dscPages.length} %%Page comments`;
+}
+
+/** Picks the page list to report, following the rules in the file comment; warnings explain the choice. */
+function choosePages(outcome: ScanOutcome, warnings: string[]): PageFacts[] {
+  const { pages, dsc } = outcome;
+  const executed = pages.execPages;
+  const decidable = pages.undecidableReasons.size === 0;
+  const consistent = dscConsistent(dsc, pages);
+  const reasons = [...pages.undecidableReasons].join('; ');
+  if (decidable && executed.length > 0 && !outcome.ps2write) {
+    if (consistent && pages.dscPages.length !== executed.length) {
+      warnings.push(
+        `the DSC comments announce ${pages.dscPages.length} pages but the program executes showpage ` +
+          `${executed.length} times; counted the executed pages`,
+      );
+    } else if (!consistent && pages.dscPages.length > 0) {
+      warnings.push(`DSC comments are inconsistent (${dscSummary(dsc, pages)}); counted the executed pages`);
+    }
+    return executed;
+  }
+  if (consistent) {
+    if (!decidable && !outcome.ps2write) {
+      warnings.push(
+        `page count taken from the DSC comments: the scanner cannot follow every showpage (${reasons})`,
+      );
+    }
+    return pages.dscPages;
+  }
+  return uncertainPages(outcome, warnings, reasons);
+}
+
+function uncertainPages(outcome: ScanOutcome, warnings: string[], reasons: string): PageFacts[] {
+  const { pages, dsc } = outcome;
+  const executed = pages.execPages;
+  const why = reasons ? ` (${reasons})` : '';
+  if (executed.length === 0 && pages.dscPages.length === 0) {
+    const declared = dsc.declaredPages ?? 0;
+    warnings.push(
+      declared > 0
+        ? `no showpage could be followed and no %%Page comment found${why}; counted the ${declared} pages %%Pages declares`
+        : `no page found: the job executes no showpage the scanner can follow${why}`,
+    );
+    return Array.from({ length: declared }, () => ({ color: null, paper: null }));
+  }
+  const useDsc = pages.dscPages.length > executed.length;
+  warnings.push(
+    `page count uncertain: DSC comments unusable (${dscSummary(dsc, pages)}) and showpage not always followed${why}; ` +
+      `counted ${useDsc ? pages.dscPages.length : executed.length} pages (use enhanced mode for this job)`,
+  );
+  return useDsc ? pages.dscPages : executed;
+}
+
+function commonDuplex(pages: PageFacts[], fallback: LanguageAnalysis['duplex']): LanguageAnalysis['duplex'] {
+  if (pages.length === 0) return fallback;
+  const first = pages[0].duplex ?? null;
+  return pages.every((page) => (page.duplex ?? null) === first) ? first : null;
+}
+
+/**
+ * Analyses a PostScript job: pages (see the file comment for how the count is chosen), per-page colour, paper and
+ * duplex, and copies. Streams the job with bounded memory and honours the deadline; never throws for bad data.
+ */
+export async function analysePostScript(
+  source: PdlSource,
+  limits: AnalysisLimits,
+): Promise<LanguageAnalysis> {
+  const outcome = await scan(source, limits);
+  const warnings: string[] = [];
+  const chosen = choosePages(outcome, warnings);
+  const { pages } = outcome;
+  const unknownColour = chosen.filter((page) => page.color === null).length;
+  if (unknownColour > 0) {
+    warnings.push(
+      `the colour of ${unknownColour} pages is unknown (patterns, compressed content, or branches the scanner ` +
+        'cannot evaluate); enhanced mode measures it',
+    );
+  }
+  // A notice already quoted in a page-count warning is not repeated.
+  warnings.push(
+    ...[...pages.notices].filter((notice) => !warnings.some((warning) => warning.includes(notice))),
+  );
+  if (pages.copiesVaried)
+    warnings.push(`copies were set to several values; reported the last one (${pages.copies})`);
+  if (outcome.stoppedEarly) warnings.push(`${outcome.stoppedEarly}; the page count is a floor`);
+  else if (outcome.dsc.conforming && !outcome.dsc.sawEof) {
+    warnings.push('the DSC job has no %%EOF: it may be truncated; pages after the cut are not counted');
+  }
+  return {
+    pdl: 'postscript',
+    pages: chosen.map((page) => ({ ...page })),
+    copies: pages.copies,
+    duplex: commonDuplex(chosen, pages.duplexMode),
+    warnings,
+    partial: outcome.stoppedEarly !== null,
+  };
+}
