@@ -96,6 +96,11 @@ async function main(): Promise<void> {
       body: () => printJobRequest(siteUri, pdf),
     });
     say(`  quire  ${describe(quirePj)}`);
+    const drainStarted = Date.now();
+    await site.waitForAnalysis();
+    say(
+      `  (the site finished analysing its backlog ${((Date.now() - drainStarted) / 1000).toFixed(1)} s later)`,
+    );
     const cupsPj = await runIppLoad({
       url: cupsUrl,
       connections: opts.connections,
@@ -123,6 +128,7 @@ async function main(): Promise<void> {
 
     say(`One ${opts.bigMib} MiB job, and dd conv=fsync of the same size into the spool directory…`);
     const quireMbs = await bigJobMbPerSecond(site.ippUrl, opts.bigMib);
+    await site.waitForAnalysis();
     const ddMbs = await ddWriteMbPerSecond(site.spoolDir, opts.bigMib);
     say(`  quire  ${quireMbs.toFixed(0)} MB/s\n  dd     ${ddMbs.toFixed(0)} MB/s`);
     await site.process.stop();

@@ -70,7 +70,7 @@ export async function makeCorpus(dir: string, count: number): Promise<BenchDocum
   const documents: BenchDocument[] = [];
   for (let index = 0; index < count; index += 1) {
     const pages = 1 + ((index * 7) % 20);
-    const source = path.join(dir, `job${index}.ps`);
+    const source = path.join(dir, `job${index}-source.ps`);
     writeFileSync(source, sourceOf(pages));
     for (const { language, device, extension, extra } of DEVICES) {
       const output = path.join(dir, `job${index}.${extension}`);

@@ -8,10 +8,10 @@
  * Options: --jobs N (20 per language), --repeat N (3 Quire passes over the corpus; the best is kept), --big-mib N
  * (1024). gs runs once per job, as a print server would run it per job (its start-up is part of its cost).
  */
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { analyseFile } from '@quire/site/dist/src/pdl/analysis';
 import { defaultToolkit } from '@quire/site/dist/src/pdl/analysis/analysers';
@@ -67,13 +67,14 @@ function rate(pages: number, seconds: number): string {
 
 /** A PCL-XL file of at least `mib` MiB: the rendered job repeated (UEL-separated jobs, as a spool may hold). */
 async function bigPclXl(source: string, target: string, mib: number): Promise<number> {
-  const size = statSync(source).size;
-  const copies = Math.ceil((mib * 1024 * 1024) / size);
-  const out = createWriteStream(target);
-  for (let i = 0; i < copies; i += 1) await pipeline(createReadStream(source), out, { end: false });
-  await new Promise<void>((resolve, reject) =>
-    out.end((err?: Error | null) => (err ? reject(err) : resolve())),
-  );
+  const job = readFileSync(source);
+  const copies = Math.ceil((mib * 1024 * 1024) / job.length);
+  const out = await open(target, 'w');
+  try {
+    for (let i = 0; i < copies; i += 1) await out.write(job);
+  } finally {
+    await out.close();
+  }
   return copies;
 }
 

@@ -86,12 +86,14 @@ describe('raster analysers accuracy (ghostscript corpus)', function () {
   before(async function () {
     await ensureDebianPackages(['ghostscript']);
     dir = mkdtempSync(path.join(tmpdir(), 'quire-pdl-raster-'));
+    // Each source is written once, before any rendering: variants of one source render in parallel, and
+    // rewriting it while another gs reads it gave that gs a truncated file (and no output).
+    for (const spec of specs) writeFileSync(path.join(dir, `${spec.name}.ps`), writePostScript(spec));
     const jobs = specs.flatMap((spec) => VARIANTS.map((variant) => ({ spec, variant })));
     for (let i = 0; i < jobs.length; i += 8) {
       await Promise.all(
         jobs.slice(i, i + 8).map(async ({ spec, variant }) => {
           const source = path.join(dir, `${spec.name}.ps`);
-          writeFileSync(source, writePostScript(spec));
           const colour = [`-dcupsColorSpace=${variant.space}`, `-dcupsBitsPerColor=${variant.bits}`];
           const separation = variant.space === 6 ? K_ONLY_GREYS : [];
           await gs([
