@@ -14,27 +14,8 @@ import {
   runIpptool,
   type ManagedProcess,
 } from '@quire/testkit';
+import { minimalPdf } from './intake-probes';
 import { adminToken, api, startSite, tempDataDir } from './servers';
-
-/** A small, valid one-page PDF. */
-function onePagePdf(): Buffer {
-  const objects = [
-    '<< /Type /Catalog /Pages 2 0 R >>',
-    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>',
-  ];
-  let pdf = '%PDF-1.4\n';
-  const offsets = objects.map((body, i) => {
-    const offset = pdf.length;
-    pdf += `${i + 1} 0 obj\n${body}\nendobj\n`;
-    return offset;
-  });
-  const xref = pdf.length;
-  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  for (const offset of offsets) pdf += `${String(offset).padStart(10, '0')} 00000 n \n`;
-  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(pdf, 'latin1');
-}
 
 describe('IPP conformance of a running site (ipptool suites)', function () {
   this.timeout(300_000);
@@ -45,7 +26,7 @@ describe('IPP conformance of a running site (ipptool suites)', function () {
     this.timeout(20 * 60 * 1000);
     await ensureDebianPackages(['cups-ipp-utils']);
     dir = await mkdtemp(path.join(os.tmpdir(), 'quire-e2e-ipptool-'));
-    await prepareIpptoolSuites(dir, ['ipp-1.1.test', 'ipp-2.0.test'], onePagePdf());
+    await prepareIpptoolSuites(dir, ['ipp-1.1.test', 'ipp-2.0.test'], minimalPdf('ipptool'));
     site = await startSite({ name: 'conformance', dataDir: tempDataDir('ipptool') });
   });
 
