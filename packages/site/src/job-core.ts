@@ -61,7 +61,6 @@ export function buildJobCore(dataSource: DataSource, options: JobCoreOptions): J
     dataSource,
     jobs: repository,
     stateMachine,
-    logger: logger.child({ component: 'jobs' }),
   });
   const spool = new SpoolStore(options.spoolDir);
   const analysisLogger = logger.child({ component: 'analysis' });

@@ -88,7 +88,6 @@ describe('JobIntakeService rules', () => {
       dataSource,
       jobs: repository,
       stateMachine: new JobStateMachine({ jobs: repository }),
-      logger,
     });
     spool = new SpoolStore(path.join(base, 'spool'));
     const pool = new AnalysisPool({ workers: 1, timeLimitMs: 10_000, mode: 'standard' });

@@ -60,11 +60,6 @@ export class JobRepository {
     await this.events(manager).insert(event);
   }
 
-  /** Insert several job event rows in one statement. */
-  async insertEvents(events: JobEventEntity[], manager?: EntityManager): Promise<void> {
-    await this.events(manager).insert(events);
-  }
-
   /** One job by id, or null. */
   findById(id: string, manager?: EntityManager): Promise<JobEntity | null> {
     return this.jobs(manager).findOneBy({ id });

@@ -8,7 +8,7 @@
  * in `processing` so they are analysed again.
  */
 import { type DataSource, type EntityManager } from 'typeorm';
-import { ErrorCode, GroupCommit, QuireError, type Logger } from '@quire/common';
+import { ErrorCode, GroupCommit, QuireError } from '@quire/common';
 import { type JobState, type Requester } from '../intake/intake-port';
 import { type JobDocumentRef, type SpoolIndex } from '../spool/spool-recovery';
 import { type JobEntity } from './job.entity';
@@ -27,7 +27,6 @@ export interface JobsServiceOptions {
   dataSource: DataSource;
   jobs: JobRepository;
   stateMachine: JobStateMachine;
-  logger: Logger;
 }
 
 /** How many job numbers are reserved at once. */
