@@ -18,3 +18,5 @@ export * from './migrations';
 export * from './server/server-core';
 export * from './ipp';
 export * from './db/group-commit';
+export * from './db/write-unit';
+export * from './db/unit-writers';

@@ -5,7 +5,13 @@
  */
 import { availableParallelism } from 'node:os';
 import { type DataSource } from 'typeorm';
-import { commonEntities, commonMigrations, createSilentLogger, type Logger } from '@quire/common';
+import {
+  commonEntities,
+  commonMigrations,
+  createSilentLogger,
+  createUnitWriter,
+  type Logger,
+} from '@quire/common';
 import { JobIntakeService } from './intake/job-intake.service';
 import { JobRepository, JobStateMachine, JobsService, jobEntities } from './jobs';
 import { siteMigrations } from './migrations';
@@ -29,7 +35,10 @@ export interface JobCore {
   spool: SpoolStore;
   analysis: JobAnalysisService;
   intake: JobIntakeService;
-  /** Stop the analysis workers (jobs still being analysed stay in `processing` for the next start). */
+  /**
+   * Stop the analysis workers (jobs still being analysed stay in `processing` for the next start), then the DB
+   * writer once what it was given is committed.
+   */
   close(): Promise<void>;
 }
 
@@ -57,10 +66,12 @@ export function buildJobCore(dataSource: DataSource, options: JobCoreOptions): J
   });
   const repository = new JobRepository(dataSource);
   const stateMachine = new JobStateMachine({ jobs: repository });
+  const writer = createUnitWriter(dataSource);
   const jobs = new JobsService({
     dataSource,
     jobs: repository,
     stateMachine,
+    writer,
   });
   const spool = new SpoolStore(options.spoolDir);
   const analysisLogger = logger.child({ component: 'analysis' });
@@ -88,6 +99,9 @@ export function buildJobCore(dataSource: DataSource, options: JobCoreOptions): J
     spool,
     analysis,
     intake,
-    close: () => analysis.close(),
+    close: async () => {
+      await analysis.close();
+      await writer.close();
+    },
   };
 }

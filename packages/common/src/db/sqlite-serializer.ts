@@ -54,6 +54,16 @@ export class SqliteSerializer {
 }
 
 /**
+ * TypeORM opens SQLite transactions with a deferred BEGIN. Another connection (the writer thread of
+ * unit-writers.ts) may commit between this transaction's first read and its first write, and SQLite then refuses
+ * the write at once (SQLITE_BUSY on a stale snapshot) instead of waiting. An immediate BEGIN takes the write turn
+ * up front, waiting for it with the busy timeout, so the transaction can never be refused halfway.
+ */
+function immediateBegin(args: unknown[]): unknown[] {
+  return args[0] === 'BEGIN TRANSACTION' ? ['BEGIN IMMEDIATE TRANSACTION', ...args.slice(1)] : args;
+}
+
+/**
  * Install the serializer on an initialised better-sqlite3 DataSource: transactions and migrations take an
  * exclusive turn, and every statement on the shared query runner waits for the turn unless it belongs to it.
  */
@@ -62,7 +72,8 @@ export function serializeSqliteAccess(dataSource: DataSource): SqliteSerializer 
   const runner: QueryRunner = dataSource.driver.createQueryRunner('master');
 
   const query = runner.query.bind(runner) as (...args: unknown[]) => Promise<unknown>;
-  runner.query = ((...args: unknown[]) => serializer.statement(() => query(...args))) as QueryRunner['query'];
+  runner.query = ((...args: unknown[]) =>
+    serializer.statement(() => query(...immediateBegin(args)))) as QueryRunner['query'];
 
   const startTransaction = runner.startTransaction.bind(runner);
   runner.startTransaction = (isolation) => {

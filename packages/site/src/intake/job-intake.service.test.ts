@@ -15,9 +15,11 @@ import {
   commonEntities,
   commonMigrations,
   createSilentLogger,
+  createUnitWriter,
   ErrorCode,
   isQuireError,
   openDatabase,
+  type UnitWriter,
 } from '@quire/common';
 import { JobRepository, JobStateMachine, JobsService, jobEntities } from '../jobs';
 import { CreateJobs1763700300000 } from '../migrations/1763700300000-create-jobs';
@@ -61,6 +63,7 @@ describe('JobIntakeService rules', () => {
   let spool: SpoolStore;
   let intake: JobIntakeService;
   let analysis: JobAnalysisService;
+  let writer: UnitWriter;
 
   const spoolFiles = () => ({
     temp: readdirSync(path.join(spool.dir, 'tmp')),
@@ -88,6 +91,7 @@ describe('JobIntakeService rules', () => {
       dataSource,
       jobs: repository,
       stateMachine: new JobStateMachine({ jobs: repository }),
+      writer: (writer = createUnitWriter(dataSource)),
     });
     spool = new SpoolStore(path.join(base, 'spool'));
     const pool = new AnalysisPool({ workers: 1, timeLimitMs: 10_000, mode: 'standard' });
@@ -100,6 +104,7 @@ describe('JobIntakeService rules', () => {
 
   after(async () => {
     await analysis?.close();
+    await writer?.close();
     await dataSource?.destroy();
     rmSync(base, { recursive: true, force: true });
   });

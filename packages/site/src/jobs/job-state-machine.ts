@@ -40,11 +40,22 @@
  *   1. The table is checked: a move it does not list is JOB_STATE_CONFLICT, with the state the job is in.
  *   2. The row is updated with `WHERE id = ? AND state = <the state the caller saw>`: of two concurrent
  *      transitions of one job exactly one matches; the other gets JOB_STATE_CONFLICT naming the new state.
- *   3. A `job_events` row is written, and every observer is called, in the same transaction, so the history
- *      (and, with the federation outbox as an observer, what central hears) never disagrees with the row.
+ *   3. A `job_events` row is written, and every observer adds its statements, in the same transaction, so the
+ *      history (and, with the federation outbox as an observer, what central hears) never disagrees with the row.
+ *   A change is first planned as a write unit (the statements of steps 2-3, plain data), then applied: inside the
+ *   caller's transaction (`create`, `transition`), or by the jobs service's unit writer, which on SQLite is a
+ *   writer thread that group-commits the intake's admissions and routings off the event loop.
  */
 import { type EntityManager } from 'typeorm';
-import { ErrorCode, newId, QuireError } from '@quire/common';
+import {
+  ErrorCode,
+  executeUnit,
+  newId,
+  QuireError,
+  UnitNotApplied,
+  type PlannedStatement,
+  type WriteUnit,
+} from '@quire/common';
 import { type JobState } from '../intake/intake-port';
 import { type JobEventEntity } from './job-event.entity';
 import { type JobEntity } from './job.entity';
@@ -109,10 +120,16 @@ export interface JobTransition {
 }
 
 /**
- * Called inside the transaction of every job creation and transition, after the event row is written; a
- * rejection rolls the whole change back. The federation outbox plugs in here.
+ * Called while every job creation and transition is planned; the statements it returns are applied in the same
+ * transaction, after the event row, so they commit or roll back with the change. The federation outbox plugs in
+ * here.
  */
-export type JobTransitionObserver = (transition: JobTransition, manager: EntityManager) => Promise<void>;
+export type JobTransitionObserver = (transition: JobTransition) => PlannedStatement[];
+
+/** A planned change: the unit to apply, and the job and event as they are once it is applied. */
+export interface PlannedJobChange extends JobTransition {
+  unit: WriteUnit;
+}
 
 /** Dependencies of the state machine. */
 export interface JobStateMachineOptions {
@@ -164,28 +181,30 @@ export class JobStateMachine {
     this.observers = options.observers ?? [];
   }
 
-  /** Insert a new job (which must be in `processing`) with its creation event from no state. */
-  async create(job: JobEntity, actor: JobActor, manager: EntityManager): Promise<JobEntity> {
+  /** Plan the insert of a new job (which must be in `processing`) with its creation event from no state. */
+  planCreate(job: JobEntity, actor: JobActor): PlannedJobChange {
     if (job.state !== 'processing' || actor.role !== 'intake') {
       throw conflict('A job is created in processing, by intake', job, job.state);
     }
-    return inTransaction(manager, async (tx) => {
-      await this.options.jobs.insert(job, tx);
-      await this.record(job, null, { actor, reason: job.stateReason }, tx);
-      return job;
+    return this.plan(job, null, [this.options.jobs.insertStatement(job)], {
+      actor,
+      reason: job.stateReason,
     });
   }
 
+  /** Insert a new job in `manager`'s transaction (or a new one); see {@link planCreate}. */
+  async create(job: JobEntity, actor: JobActor, manager: EntityManager): Promise<JobEntity> {
+    const planned = this.planCreate(job, actor);
+    await inTransaction(manager, (tx) => executeUnit(tx, planned.unit));
+    return planned.job;
+  }
+
   /**
-   * Move `job` (as the caller last read it) to `to`. JOB_STATE_CONFLICT when the table forbids the move for
-   * this actor, or when the job changed state since the caller read it. Returns the job as it is now.
+   * Plan the move of `job` (as the caller last read it) to `to`. JOB_STATE_CONFLICT when the table forbids the
+   * move for this actor; the unit is not applied when the job changed state since the caller read it (see
+   * {@link changedMeanwhile}).
    */
-  async transition(
-    job: JobEntity,
-    to: JobState,
-    change: TransitionChange,
-    manager: EntityManager,
-  ): Promise<JobEntity> {
+  planTransition(job: JobEntity, to: JobState, change: TransitionChange): PlannedJobChange {
     const from = job.state;
     const roles = rolesAllowed(from, to);
     if (roles.length === 0) {
@@ -198,45 +217,58 @@ export class JobStateMachine {
         from,
       );
     }
-    return inTransaction(manager, (tx) => this.apply(job, to, change, tx));
-  }
-
-  private async apply(
-    job: JobEntity,
-    to: JobState,
-    change: TransitionChange,
-    manager: EntityManager,
-  ): Promise<JobEntity> {
     const at = this.now();
     const patch: Partial<JobEntity> = {
       ...change.columns,
       state: to,
       stateReason: clipReason(change.reason),
     };
-    if (job.state === 'processing') patch.processedAt = at;
+    if (from === 'processing') patch.processedAt = at;
     if (isFinalState(to)) patch.completedAt = at;
-    const won = await this.options.jobs.updateStateIf(job.id, job.state, patch, manager);
-    if (!won) {
-      const current = await this.options.jobs.findById(job.id, manager);
-      const now = current?.state ?? null;
-      throw conflict(
-        `Job ${job.number} changed meanwhile: it is ${now ?? 'gone'} now, not ${job.state}`,
-        job,
-        now,
-      );
-    }
-    const updated: JobEntity = { ...job, ...patch };
-    await this.record(updated, job.state, change, manager, at);
-    return updated;
+    const update = this.options.jobs.updateStateIfStatement(job.id, from, patch);
+    return this.plan({ ...job, ...patch }, from, [update], change, at);
   }
 
-  private async record(
+  /**
+   * Move `job` (as the caller last read it) to `to` in `manager`'s transaction (or a new one). JOB_STATE_CONFLICT
+   * when the table forbids the move for this actor, or when the job changed state since the caller read it.
+   * Returns the job as it is now.
+   */
+  async transition(
     job: JobEntity,
-    from: JobState | null,
+    to: JobState,
     change: TransitionChange,
     manager: EntityManager,
+  ): Promise<JobEntity> {
+    const planned = this.planTransition(job, to, change);
+    try {
+      await inTransaction(manager, (tx) => executeUnit(tx, planned.unit));
+    } catch (err) {
+      if (err instanceof UnitNotApplied) throw await this.changedMeanwhile(job, manager);
+      throw err;
+    }
+    return planned.job;
+  }
+
+  /** The JOB_STATE_CONFLICT for a planned transition that was not applied, naming the state the job is in now. */
+  async changedMeanwhile(job: JobEntity, manager?: EntityManager): Promise<QuireError> {
+    const current = await this.options.jobs.findById(job.id, manager);
+    const now = current?.state ?? null;
+    return conflict(
+      `Job ${job.number} changed meanwhile: it is ${now ?? 'gone'} now, not ${job.state}`,
+      job,
+      now,
+    );
+  }
+
+  /** The unit of a change: its own statements, the event row, then every observer's statements. */
+  private plan(
+    job: JobEntity,
+    from: JobState | null,
+    statements: PlannedStatement[],
+    change: TransitionChange,
     at: Date = this.now(),
-  ): Promise<void> {
+  ): PlannedJobChange {
     const event: JobEventEntity = {
       id: newId(),
       jobId: job.id,
@@ -246,7 +278,8 @@ export class JobStateMachine {
       reason: clipReason(change.reason),
       actor: actorLabel(change.actor),
     };
-    await this.options.jobs.insertEvent(event, manager);
-    for (const observe of this.observers) await observe({ job, event }, manager);
+    const all = [...statements, this.options.jobs.insertEventStatement(event)];
+    for (const observe of this.observers) all.push(...observe({ job, event }));
+    return { job, event, unit: { statements: all } };
   }
 }

@@ -1,6 +1,7 @@
 /**
- * DB access for jobs, their events and the job-number counter. Every method takes an optional EntityManager so
- * a service can run it inside its own transaction; the ones that only make sense inside one say so.
+ * DB access for jobs, their events and the job-number counter. Reads take an optional EntityManager so a service
+ * can run them inside its own transaction. Writes are planned as statements (write-unit.ts) so the same write
+ * runs either inside a TypeORM transaction or on the SQLite writer thread (the intake's hot path).
  */
 import {
   In,
@@ -10,7 +11,14 @@ import {
   type FindOptionsWhere,
   type Repository,
 } from 'typeorm';
-import { ErrorCode, QuireError } from '@quire/common';
+import {
+  EntityStatements,
+  ErrorCode,
+  executeUnit,
+  QuireError,
+  type PlannedStatement,
+  type WriteUnit,
+} from '@quire/common';
 import { type JobState } from '../intake/intake-port';
 import { JOB_NUMBER_COUNTER, JobCounterEntity } from './job-counter.entity';
 import { JobEventEntity } from './job-event.entity';
@@ -40,7 +48,23 @@ function whereOf(query: Omit<JobQuery, 'limit' | 'offset'>): FindOptionsWhere<Jo
 
 /** Repository of `jobs`, `job_events` and `job_counters`. */
 export class JobRepository {
+  private statements: {
+    jobs: EntityStatements<JobEntity>;
+    events: EntityStatements<JobEventEntity>;
+    counters: EntityStatements<JobCounterEntity>;
+  } | null = null;
+
   constructor(private readonly dataSource: DataSource) {}
+
+  /** Statement builders, made on first use (the entity metadata exists only once the DataSource is open). */
+  private get sql() {
+    this.statements ??= {
+      jobs: new EntityStatements(this.dataSource, JobEntity),
+      events: new EntityStatements(this.dataSource, JobEventEntity),
+      counters: new EntityStatements(this.dataSource, JobCounterEntity),
+    };
+    return this.statements;
+  }
 
   private jobs(manager?: EntityManager): Repository<JobEntity> {
     return (manager ?? this.dataSource.manager).getRepository(JobEntity);
@@ -50,14 +74,14 @@ export class JobRepository {
     return (manager ?? this.dataSource.manager).getRepository(JobEventEntity);
   }
 
-  /** Insert a new job row. */
-  async insert(job: JobEntity, manager?: EntityManager): Promise<void> {
-    await this.jobs(manager).insert(job);
+  /** The INSERT of a new job row. */
+  insertStatement(job: JobEntity): PlannedStatement {
+    return this.sql.jobs.insert(job);
   }
 
-  /** Insert one job event row. */
-  async insertEvent(event: JobEventEntity, manager?: EntityManager): Promise<void> {
-    await this.events(manager).insert(event);
+  /** The INSERT of one job event row. */
+  insertEventStatement(event: JobEventEntity): PlannedStatement {
+    return this.sql.events.insert(event);
   }
 
   /** One job by id, or null. */
@@ -101,17 +125,12 @@ export class JobRepository {
   }
 
   /**
-   * Apply `patch` to the job only if it is still in state `expected`; false when it is not (someone else moved
-   * it first). This conditional UPDATE is what makes concurrent transitions safe on both drivers.
+   * The UPDATE applying `patch` to the job only if it is still in state `expected`; it expects one changed row, so
+   * a unit holding it is not applied when someone else moved the job first. This conditional UPDATE is what makes
+   * concurrent transitions safe on both drivers.
    */
-  async updateStateIf(
-    id: string,
-    expected: JobState,
-    patch: Partial<JobEntity>,
-    manager?: EntityManager,
-  ): Promise<boolean> {
-    const result = await this.jobs(manager).update({ id, state: expected }, patch);
-    return result.affected === 1;
+  updateStateIfStatement(id: string, expected: JobState, patch: Partial<JobEntity>): PlannedStatement {
+    return this.sql.jobs.update(patch, { id, state: expected }, 1);
   }
 
   /** The events of one job, in the order they happened. */
@@ -120,24 +139,31 @@ export class JobRepository {
   }
 
   /**
-   * Reserve `count` consecutive job numbers and return the last; the range is `last - count + 1 … last`. Must run
-   * in a transaction: the increment locks the counter row until commit (MySQL), or runs under the single SQLite
+   * The unit reserving `count` consecutive job numbers: its last statement returns the last one, and the range is
+   * `last - count + 1 … last`. The increment and the read run in one transaction, under the database's single
    * writer, so no two callers get overlapping ranges.
    */
+  reserveNumbersUnit(count: number): WriteUnit {
+    const where = { id: JOB_NUMBER_COUNTER };
+    return {
+      statements: [
+        this.sql.counters.increment('lastValue', Math.trunc(count), where, 1),
+        this.sql.counters.select(['lastValue'], where),
+      ],
+    };
+  }
+
+  /** Reserve `count` numbers inside `manager`'s transaction (see {@link reserveNumbersUnit}); returns the last. */
   async reserveNumbers(count: number, manager: EntityManager): Promise<number> {
-    if (!manager.queryRunner?.isTransactionActive) {
-      throw new QuireError(ErrorCode.Internal, 'Job numbers are reserved inside a transaction');
-    }
-    const result = await manager
-      .createQueryBuilder()
-      .update(JobCounterEntity)
-      .set({ lastValue: () => `last_value + ${Math.trunc(count)}` })
-      .where('id = :id', { id: JOB_NUMBER_COUNTER })
-      .execute();
-    if (result.affected !== 1) {
+    return this.reservedUpTo(await executeUnit(manager, this.reserveNumbersUnit(count)));
+  }
+
+  /** The last reserved number, from the outputs of an applied {@link reserveNumbersUnit}. */
+  reservedUpTo(outputs: ReadonlyArray<{ rows?: Array<Record<string, unknown>> }>): number {
+    const value = Number(outputs[1]?.rows?.[0]?.lastValue);
+    if (!Number.isSafeInteger(value)) {
       throw new QuireError(ErrorCode.Internal, 'The job-number counter row is missing; run the migrations');
     }
-    const counter = await manager.getRepository(JobCounterEntity).findOneByOrFail({ id: JOB_NUMBER_COUNTER });
-    return counter.lastValue;
+    return value;
   }
 }

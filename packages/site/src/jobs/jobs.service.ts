@@ -8,7 +8,7 @@
  * in `processing` so they are analysed again.
  */
 import { type DataSource, type EntityManager } from 'typeorm';
-import { ErrorCode, GroupCommit, QuireError } from '@quire/common';
+import { ErrorCode, QuireError, type UnitWriter } from '@quire/common';
 import { type JobState, type Requester } from '../intake/intake-port';
 import { type JobDocumentRef, type SpoolIndex } from '../spool/spool-recovery';
 import { type JobEntity } from './job.entity';
@@ -27,6 +27,11 @@ export interface JobsServiceOptions {
   dataSource: DataSource;
   jobs: JobRepository;
   stateMachine: JobStateMachine;
+  /**
+   * Applies admissions, routings and number reservations (`createUnitWriter`: the SQLite writer thread, or group
+   * commits); never awaited from inside another transaction.
+   */
+  writer: UnitWriter;
 }
 
 /** How many job numbers are reserved at once. */
@@ -63,17 +68,10 @@ function describeRef(ref: JobRef): string {
 
 /** Jobs: admission, lookup with visibility rules, and requester operations. */
 export class JobsService implements SpoolIndex {
-  private readonly admissions: GroupCommit<NewJob & { number: number }, JobEntity>;
-  private readonly routings: GroupCommit<{ job: JobEntity; columns: JobColumns }, JobEntity>;
   private numbers = { next: 1, last: 0 };
   private refill: Promise<void> | null = null;
 
-  constructor(private readonly options: JobsServiceOptions) {
-    this.admissions = new GroupCommit(options.dataSource, (draft, tx) => this.admitIn(draft, tx));
-    this.routings = new GroupCommit(options.dataSource, ({ job, columns }, tx) =>
-      this.route(job, columns, tx),
-    );
-  }
+  constructor(private readonly options: JobsServiceOptions) {}
 
   private get repo(): JobRepository {
     return this.options.jobs;
@@ -86,11 +84,14 @@ export class JobsService implements SpoolIndex {
   /**
    * Admit a job whose document is already in the spool: allocate its number and insert it in `processing`, with
    * its creation event. Resolves once committed. Jobs admitted together share one transaction and one commit
-   * (group commit), each in its own savepoint. PDL analysis, then `completeProcessing`, take it from there.
+   * (the unit writer batches them), each in its own savepoint. PDL analysis, then `completeProcessing`, take it
+   * from there.
    */
   async admit(draft: NewJob): Promise<JobEntity> {
     const number = await this.nextNumber();
-    return this.admissions.submit({ ...draft, number });
+    const planned = this.machine.planCreate(this.newJobRow({ ...draft, number }), { role: 'intake' });
+    await this.options.writer.submit(planned.unit);
+    return planned.job;
   }
 
   /**
@@ -100,9 +101,10 @@ export class JobsService implements SpoolIndex {
    */
   private async nextNumber(): Promise<number> {
     while (this.numbers.next > this.numbers.last) {
-      this.refill ??= this.options.dataSource
-        .transaction((tx) => this.repo.reserveNumbers(NUMBER_BLOCK, tx))
-        .then((last) => {
+      this.refill ??= this.options.writer
+        .submit(this.repo.reserveNumbersUnit(NUMBER_BLOCK))
+        .then((outcome) => {
+          const last = this.repo.reservedUpTo(outcome.applied ? outcome.outputs : []);
           this.numbers = { next: last - NUMBER_BLOCK + 1, last };
         })
         .finally(() => {
@@ -113,8 +115,8 @@ export class JobsService implements SpoolIndex {
     return this.numbers.next++;
   }
 
-  private async admitIn(draft: NewJob & { number: number }, tx: EntityManager): Promise<JobEntity> {
-    const job: JobEntity = {
+  private newJobRow(draft: NewJob & { number: number }): JobEntity {
+    return {
       ...draft,
       state: 'processing',
       stateReason: null,
@@ -130,26 +132,20 @@ export class JobsService implements SpoolIndex {
       sheets: null,
       analysis: null,
     };
-    return this.machine.create(job, { role: 'intake' }, tx);
   }
 
   /**
    * Store a job's analysis and route it out of `processing`, in one transaction; jobs analysed together share
-   * it (group commit). JOB_STATE_CONFLICT when the job left `processing` meanwhile (cancelled). Resolves once
-   * committed, with the job as it is now.
+   * it (the unit writer batches them). JOB_STATE_CONFLICT when the job left `processing` meanwhile (cancelled).
+   * Resolves once committed, with the job as it is now. Routing policies (queue rules, the script hook) will run
+   * here; today a job goes to `ready`, or to `paused` when its client asked for a hold.
    */
-  completeProcessing(job: JobEntity, columns: JobColumns): Promise<JobEntity> {
-    return this.routings.submit({ job, columns });
-  }
-
-  /**
-   * Route an analysed job out of `processing`, writing its analysis columns with the move. Routing policies
-   * (queue rules, the script hook) will run here; today a job goes to `ready`, or to `paused` when its client
-   * asked for a hold.
-   */
-  private route(job: JobEntity, columns: JobColumns, manager: EntityManager): Promise<JobEntity> {
+  async completeProcessing(job: JobEntity, columns: JobColumns): Promise<JobEntity> {
     const { to, change } = this.routing(job);
-    return this.machine.transition(job, to, { ...change, columns }, manager);
+    const planned = this.machine.planTransition(job, to, { ...change, columns });
+    const outcome = await this.options.writer.submit(planned.unit);
+    if (!outcome.applied) throw await this.machine.changedMeanwhile(job);
+    return planned.job;
   }
 
   /** Where routing sends a spooled job, and why. */
