@@ -15,7 +15,7 @@ import { expect } from 'chai';
 import { ErrorCode, isQuireError, newId, QuireError } from '@quire/common';
 import { documentPathFor } from './spool-layout';
 import { SpoolStore } from './spool-store';
-import { HEAD_BYTES } from './spool-writer';
+import { HEAD_BYTES, SMALL_DOCUMENT_BYTES } from './spool-writer';
 
 /** A source of `count` chunks of `size` bytes (chunk i filled with byte i), counting the chunks it produced. */
 function chunkSource(count: number, size: number) {
@@ -108,6 +108,41 @@ describe('spool writer and store', () => {
       .and.to.contain('QUIRE_JOBS_MAX_SIZE_MB');
     expect(source.produced(), 'stopped reading soon after the limit').to.be.lessThan(30);
     expect(source.stream.destroyed, 'the source is left to the front-end').to.equal(false);
+    expect(spoolEntries()).to.deep.equal({ temp: [], documents: [] });
+  });
+
+  it('stores documents on either side of the small-document size alike', async () => {
+    const chunk = 16 * 1024;
+    for (const size of [
+      SMALL_DOCUMENT_BYTES - 1,
+      SMALL_DOCUMENT_BYTES,
+      SMALL_DOCUMENT_BYTES + 1,
+      4 * chunk * 13,
+    ]) {
+      const data = Buffer.alloc(size);
+      for (let i = 0; i < size; i++) data[i] = (i * 31 + (i >> 9)) & 0xff;
+      const parts = Array.from({ length: Math.ceil(size / chunk) }, (_, i) =>
+        data.subarray(i * chunk, (i + 1) * chunk),
+      );
+      const spooled = await store.write(newId(), Readable.from(parts), { receivedAt, maxSizeMb: 1 });
+      expect(spooled.sizeBytes, `size ${size}`).to.equal(size);
+      expect(spooled.sha256).to.equal(createHash('sha256').update(data).digest('hex'));
+      expect(readFileSync(store.absolutePath(spooled.relativePath)).equals(data), `size ${size}`).to.equal(
+        true,
+      );
+    }
+    expect(spoolEntries().temp).to.deep.equal([]);
+  });
+
+  it('keeps nothing when the source fails after the small-document size, while streaming', async () => {
+    const failed = await store
+      .write(newId(), failingSource(SMALL_DOCUMENT_BYTES / 16_384 + 4, new Error('reset by peer')), {
+        receivedAt,
+        maxSizeMb: 1,
+      })
+      .catch((err: unknown) => err);
+    expect(isQuireError(failed, ErrorCode.SpoolFailed)).to.equal(true);
+    expect((failed as Error).message).to.contain('reset by peer');
     expect(spoolEntries()).to.deep.equal({ temp: [], documents: [] });
   });
 
