@@ -1,6 +1,10 @@
 /**
  * ipptool's ipp-2.0 and ipp-1.1 suites against a real, standalone site process (the job core, spool and SQLite
  * behind the IPP listener), on its queue `Default`: 0 failures, with chunked and Content-Length uploads.
+ *
+ * Each suite prints a job with `job-hold-until` and releases it at once, usually before its analysis is
+ * stored. Such a job must still end `ready`: one left held is "not completed" for good, and a later suite run
+ * that picks it up in Get-Jobs waits on it until "Get-Job-Attributes Until Job Complete" gives up.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -16,6 +20,28 @@ import {
 } from '@quire/testkit';
 import { minimalPdf } from './intake-probes';
 import { adminToken, api, startSite, tempDataDir } from './servers';
+
+/** The job-name of ipp-1.1.test's "Print-Job with job-hold-until", which "Release-Job" then releases. */
+const HELD_JOB_NAME = 'Test Document w/Hold';
+
+interface ListedJob {
+  name: string;
+  queue: string;
+  state: string;
+  protocol: string;
+}
+
+/** Every job, once none is left in `processing` (bounded: analysis has a time limit of its own). */
+async function jobsOnceAnalysed(url: string, token: string): Promise<ListedJob[]> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const { jobs } = await api<{ jobs: ListedJob[] }>(url, 'GET', '/api/v1/jobs?limit=500', token);
+    const analysing = jobs.filter((job) => job.state === 'processing').length;
+    if (analysing === 0) return jobs;
+    if (Date.now() > deadline) throw new Error(`${analysing} jobs are still in processing after 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
 
 describe('IPP conformance of a running site (ipptool suites)', function () {
   this.timeout(300_000);
@@ -63,6 +89,13 @@ describe('IPP conformance of a running site (ipptool suites)', function () {
       expect(outcomes.filter((o) => o.result === 'PASS').length).to.be.at.least(40);
     });
   }
+
+  it('released the jobs the suites held at submission, even when Release-Job came before the analysis', async () => {
+    const token = await adminToken(site.url);
+    const jobs = await jobsOnceAnalysed(site.url, token);
+    const held = jobs.filter((job) => job.name === HELD_JOB_NAME);
+    expect(held.map((job) => job.state)).to.deep.equal(runs.map(() => 'ready'));
+  });
 
   it('stored the suites’ print jobs in Default, held for release', async () => {
     const token = await adminToken(site.url);

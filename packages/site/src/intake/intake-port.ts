@@ -121,8 +121,8 @@ export interface JobIntake {
   countJobs(filter: JobListFilter): Promise<number>;
   /** Soft-delete a job (owner or admin). JOB_STATE_CONFLICT when it is already printed, failed or deleted. */
   cancelJob(number: number, requester: Requester): Promise<JobView>;
-  /** ready → paused (owner or admin). */
+  /** ready → paused, or a job in processing is routed to paused once analysed (owner or admin). */
   holdJob(number: number, requester: Requester): Promise<JobView>;
-  /** paused → ready (owner or admin). */
+  /** paused → ready, or a job in processing held at submission is routed to ready (owner or admin). */
   releaseHeldJob(number: number, requester: Requester): Promise<JobView>;
 }

@@ -243,12 +243,12 @@ export class JobIntakeService implements JobIntake {
     return toJobView(await this.options.jobs.cancel({ number }, requester));
   }
 
-  /** Hold a ready job (owner or admin). */
+  /** Hold a job (owner or admin): a ready one now, one still in processing once it is analysed. */
   async holdJob(number: number, requester: Requester): Promise<JobView> {
     return toJobView(await this.options.jobs.hold({ number }, requester));
   }
 
-  /** Release a held job (owner or admin). */
+  /** Release a held job (owner or admin), or withdraw the hold a job still in processing was submitted with. */
   async releaseHeldJob(number: number, requester: Requester): Promise<JobView> {
     return toJobView(await this.options.jobs.releaseHeld({ number }, requester));
   }

@@ -23,7 +23,9 @@
  *                once PDL analysis has run: the analysis is stored by the same UPDATE that moves the job. At
  *                start-up, jobs still in `processing` (a crash between commit and analysis) are analysed again.
  *   owner, admin ready -> paused (hold), paused -> ready (release a held job), any non-final -> deleted (cancel).
- *                Whether a requester is the owner is the jobs service's rule; this table only knows roles.
+ *                Whether a requester is the owner is the jobs service's rule; this table only knows roles. A hold
+ *                or release of a job still in processing moves nothing: it records or withdraws the job's hold
+ *                request (`hold_requested`), and routing honours the request as it is when routing commits.
  *   release      ready -> printing -> printed | failed.
  *   system       processing | ready | paused | printing -> failed, when the document has vanished from the
  *                spool or something outside any user's doing broke the job.
@@ -40,6 +42,8 @@
  *   1. The table is checked: a move it does not list is JOB_STATE_CONFLICT, with the state the job is in.
  *   2. The row is updated with `WHERE id = ? AND state = <the state the caller saw>`: of two concurrent
  *      transitions of one job exactly one matches; the other gets JOB_STATE_CONFLICT naming the new state.
+ *      Routing also names the hold request it decided on (`TransitionChange.expect`), so a hold or release
+ *      written meanwhile makes its move not apply, and the router decides again.
  *   3. A `job_events` row is written, and every observer adds its statements, in the same transaction, so the
  *      history (and, with the federation outbox as an observer, what central hears) never disagrees with the row.
  *   A change is first planned as a write unit (the statements of steps 2-3, plain data), then applied: inside the
@@ -150,6 +154,11 @@ export interface TransitionChange {
   reason?: string | null;
   /** Columns written by the same conditional UPDATE: the router stores the analysis with the move out of processing. */
   columns?: JobColumns;
+  /**
+   * Column values the row must still hold, besides its state, for the move to apply: the router's decision rests
+   * on `holdRequested`, which a requester may change while the job is in processing.
+   */
+  expect?: JobColumns;
 }
 
 function actorLabel(actor: JobActor): string {
@@ -225,7 +234,7 @@ export class JobStateMachine {
     };
     if (from === 'processing') patch.processedAt = at;
     if (isFinalState(to)) patch.completedAt = at;
-    const update = this.options.jobs.updateStateIfStatement(job.id, from, patch);
+    const update = this.options.jobs.updateStateIfStatement(job.id, from, patch, change.expect);
     return this.plan({ ...job, ...patch }, from, [update], change, at);
   }
 

@@ -129,8 +129,26 @@ export class JobRepository {
    * a unit holding it is not applied when someone else moved the job first. This conditional UPDATE is what makes
    * concurrent transitions safe on both drivers.
    */
-  updateStateIfStatement(id: string, expected: JobState, patch: Partial<JobEntity>): PlannedStatement {
-    return this.sql.jobs.update(patch, { id, state: expected }, 1);
+  updateStateIfStatement(
+    id: string,
+    expected: JobState,
+    patch: Partial<JobEntity>,
+    alsoExpected: Partial<JobEntity> = {},
+  ): PlannedStatement {
+    return this.sql.jobs.update(patch, { ...alsoExpected, id, state: expected }, 1);
+  }
+
+  /**
+   * The UPDATE recording (or withdrawing) a hold request on a job still in `processing`, so routing sends it to
+   * `paused` (or `ready`); it expects one changed row, so it is not applied once the job has left processing or
+   * already has that request.
+   */
+  holdRequestStatement(id: string, holdRequested: boolean): PlannedStatement {
+    return this.sql.jobs.update(
+      { holdRequested },
+      { id, state: 'processing', holdRequested: !holdRequested },
+      1,
+    );
   }
 
   /** The events of one job, in the order they happened. */

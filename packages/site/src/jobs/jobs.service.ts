@@ -8,7 +8,7 @@
  * in `processing` so they are analysed again.
  */
 import { type DataSource, type EntityManager } from 'typeorm';
-import { ErrorCode, QuireError, type UnitWriter } from '@quire/common';
+import { ErrorCode, executeUnit, QuireError, UnitNotApplied, type UnitWriter } from '@quire/common';
 import { type JobState, type Requester } from '../intake/intake-port';
 import { type JobDocumentRef, type SpoolIndex } from '../spool/spool-recovery';
 import { type JobEntity } from './job.entity';
@@ -33,6 +33,9 @@ export interface JobsServiceOptions {
    */
   writer: UnitWriter;
 }
+
+/** How often routing decides again when a hold or release changed the job's hold request meanwhile. */
+const MAX_ROUTING_ATTEMPTS = 5;
 
 /** How many job numbers are reserved at once. */
 const NUMBER_BLOCK = 64;
@@ -64,6 +67,13 @@ export const HOLD_REQUESTED_REASON = "held at the client's request (job-hold-unt
 
 function describeRef(ref: JobRef): string {
   return 'id' in ref ? `id ${ref.id}` : `number ${ref.number}`;
+}
+
+/** A hold or release met a job in processing that changed (was routed) before the request was written. */
+class RoutedMeanwhile extends Error {
+  constructor(readonly job: JobEntity) {
+    super(`job ${job.number} changed while its hold request was written`);
+  }
 }
 
 /** Jobs: admission, lookup with visibility rules, and requester operations. */
@@ -139,20 +149,36 @@ export class JobsService implements SpoolIndex {
    * it (the unit writer batches them). JOB_STATE_CONFLICT when the job left `processing` meanwhile (cancelled).
    * Resolves once committed, with the job as it is now. Routing policies (queue rules, the script hook) will run
    * here; today a job goes to `ready`, or to `paused` when its client asked for a hold.
+   *
+   * `job` is the row as the caller read it, usually at admission. A Hold-Job or Release-Job may change its hold
+   * request while it is analysed, so the move applies only if the request is still the one routing decided on;
+   * otherwise the job is read again and routed by its request as it is now.
    */
   async completeProcessing(job: JobEntity, columns: JobColumns): Promise<JobEntity> {
-    const { to, change } = this.routing(job);
-    const planned = this.machine.planTransition(job, to, { ...change, columns });
-    const outcome = await this.options.writer.submit(planned.unit);
-    if (!outcome.applied) throw await this.machine.changedMeanwhile(job);
-    return planned.job;
+    let current = job;
+    for (let attempt = 1; ; attempt += 1) {
+      const { to, change } = this.routing(current);
+      const planned = this.machine.planTransition(current, to, { ...change, columns });
+      const outcome = await this.options.writer.submit(planned.unit);
+      if (outcome.applied) return planned.job;
+      const now = await this.find({ id: job.id });
+      if (now?.state !== 'processing') throw await this.machine.changedMeanwhile(current);
+      if (attempt >= MAX_ROUTING_ATTEMPTS) {
+        throw this.stateConflict(now, `its hold request changed ${attempt} times while it was routed`);
+      }
+      current = now;
+    }
   }
 
-  /** Where routing sends a spooled job, and why. */
+  /** Where routing sends a spooled job, and why; the move expects the hold request it was decided on. */
   private routing(job: JobEntity): { to: JobState; change: TransitionChange } {
     return {
       to: job.holdRequested ? 'paused' : 'ready',
-      change: { actor: { role: 'router' }, reason: job.holdRequested ? HOLD_REQUESTED_REASON : null },
+      change: {
+        actor: { role: 'router' },
+        reason: job.holdRequested ? HOLD_REQUESTED_REASON : null,
+        expect: { holdRequested: job.holdRequested },
+      },
     };
   }
 
@@ -212,23 +238,73 @@ export class JobsService implements SpoolIndex {
     });
   }
 
-  /** Hold a ready job (ready → paused; owner or admin). */
+  /**
+   * Hold a job (owner or admin): a ready job moves to paused; a job still in processing records the request, and
+   * routing sends it to paused once it is analysed.
+   */
   hold(ref: JobRef, requester: Requester, manager?: EntityManager): Promise<JobEntity> {
-    return this.operate(ref, requester, manager, 'hold', (job, actor, tx) => {
-      if (job.state !== 'ready')
-        throw this.stateConflict(job, `it is ${job.state}; only a ready job can be held`);
-      return this.machine.transition(job, 'paused', { actor, reason: `held by ${actor.name}` }, tx);
-    });
+    return this.operateAcrossRouting(manager, (tx) =>
+      this.operate(ref, requester, tx, 'hold', (job, actor, tx) => {
+        if (job.state === 'processing') {
+          if (job.holdRequested) throw this.stateConflict(job, 'it is already to be held once analysed');
+          return this.requestHold(job, true, tx);
+        }
+        if (job.state !== 'ready') {
+          throw this.stateConflict(
+            job,
+            `it is ${job.state}; only a ready job or one in processing can be held`,
+          );
+        }
+        return this.machine.transition(job, 'paused', { actor, reason: `held by ${actor.name}` }, tx);
+      }),
+    );
   }
 
-  /** Release a held job (paused → ready; owner or admin). */
+  /**
+   * Release a held job (owner or admin): a paused job moves to ready; a job still in processing whose client asked
+   * for a hold withdraws that request, and routing sends it to ready once it is analysed.
+   */
   releaseHeld(ref: JobRef, requester: Requester, manager?: EntityManager): Promise<JobEntity> {
-    return this.operate(ref, requester, manager, 'release', (job, actor, tx) => {
-      if (job.state !== 'paused') {
-        throw this.stateConflict(job, `it is ${job.state}; only a held (paused) job can be released`);
+    return this.operateAcrossRouting(manager, (tx) =>
+      this.operate(ref, requester, tx, 'release', (job, actor, tx) => {
+        if (job.state === 'processing' && job.holdRequested) return this.requestHold(job, false, tx);
+        if (job.state !== 'paused') {
+          throw this.stateConflict(job, `it is ${job.state}; only a held (paused) job can be released`);
+        }
+        return this.machine.transition(job, 'ready', { actor }, tx);
+      }),
+    );
+  }
+
+  /** Record or withdraw the hold request of a job in processing; RoutedMeanwhile when routing came first. */
+  private async requestHold(job: JobEntity, holdRequested: boolean, tx: EntityManager): Promise<JobEntity> {
+    try {
+      await executeUnit(tx, { statements: [this.repo.holdRequestStatement(job.id, holdRequested)] });
+    } catch (err) {
+      if (err instanceof UnitNotApplied) throw new RoutedMeanwhile(job);
+      throw err;
+    }
+    return { ...job, holdRequested };
+  }
+
+  /**
+   * Run a hold or release that may find the job in processing. Where reads take no lock (MySQL), routing can
+   * commit between the operation's read and its write; the operation then runs once more, in a new transaction,
+   * on the routed job (a job never returns to processing, so once is enough). Inside a caller's transaction it
+   * cannot start afresh, and answers JOB_STATE_CONFLICT.
+   */
+  private async operateAcrossRouting(
+    manager: EntityManager | undefined,
+    run: (manager: EntityManager | undefined) => Promise<JobEntity>,
+  ): Promise<JobEntity> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await run(attempt === 0 ? manager : undefined);
+      } catch (err) {
+        if (!(err instanceof RoutedMeanwhile)) throw err;
+        if (manager || attempt > 0) throw this.stateConflict(err.job, 'it changed meanwhile; try again');
       }
-      return this.machine.transition(job, 'ready', { actor }, tx);
-    });
+    }
   }
 
   /** SpoolIndex: the spool paths of those of `jobIds` that have a row. */

@@ -12,9 +12,12 @@ import { type JobsService } from '../../jobs/jobs.service';
 import { type AnalysisPool } from './analysis-pool';
 import { analysisColumns } from './job-columns';
 
+/** What the service needs of the analysis pool (the worker pool, or a test's wrapper around it). */
+export type JobAnalysisPool = Pick<AnalysisPool, 'analyse' | 'close'>;
+
 /** Dependencies of the job analysis service. */
 export interface JobAnalysisServiceOptions {
-  pool: AnalysisPool;
+  pool: JobAnalysisPool;
   jobs: JobsService;
   /** Where a job's spool path points on disk. */
   spool: { absolutePath(relativePath: string): string };
