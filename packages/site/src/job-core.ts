@@ -53,7 +53,7 @@ export interface JobCoreOptions {
   spoolDir: string;
   maxJobSizeMb?: number;
   logger?: Logger;
-  /** Defaults: one worker per core, 60 s, enhanced mode. */
+  /** Defaults: one worker per core, 60 s, standard mode. */
   analysis?: JobCoreAnalysisOptions;
 }
 
@@ -78,7 +78,7 @@ export function buildJobCore(dataSource: DataSource, options: JobCoreOptions): J
   const pool = new AnalysisPool({
     workers: options.analysis?.workers ?? availableParallelism(),
     timeLimitMs: (options.analysis?.timeLimitSeconds ?? 60) * 1000,
-    mode: options.analysis?.mode ?? 'enhanced',
+    mode: options.analysis?.mode ?? 'standard',
     logger: analysisLogger,
   });
   const analysis = new JobAnalysisService({ pool, jobs, spool, logger: analysisLogger });

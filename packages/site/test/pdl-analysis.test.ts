@@ -82,7 +82,8 @@ forEachDriver('job analysis on intake', (_driver, getUrl) => {
     core = await openJobCore({
       url,
       spoolDir: path.join(base, 'spool'),
-      analysis: { workers: 2, timeLimitSeconds: 20 },
+      // Enhanced, so PDF jobs take their colour from ghostscript's ink coverage through the job path too.
+      analysis: { workers: 2, timeLimitSeconds: 20, mode: 'enhanced' },
     });
     await core.queues.create({ name: 'Default', type: 'pull' });
     await core.intake.recoverAtStartup();

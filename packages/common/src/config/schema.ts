@@ -295,8 +295,8 @@ export const configSchema = {
     }),
     mode: enumSetting(['standard', 'enhanced'] as const, {
       roles: siteOnly,
-      defaultValue: 'enhanced',
-      doc: "Colour detection. `standard`: from each language's colour operators. `enhanced`: PostScript and PDF colour per page from ghostscript's ink coverage (`gs -sDEVICE=inkcov`); without ghostscript installed, standard, with a warning on the job.",
+      defaultValue: 'standard',
+      doc: "Colour detection. `standard`: from each language's colour operators, in process. `enhanced`: PostScript and PDF colour per page from ghostscript's ink coverage (`gs -sDEVICE=inkcov`), which starts a ghostscript process per job and renders every page (12 to 30 times slower than standard in `npm run bench -- pdl`); without ghostscript installed, standard, with a warning on the job.",
     }),
   },
 } satisfies Record<string, Record<string, Setting<unknown>>>;
