@@ -33,6 +33,8 @@ export class PdfDocument {
   private objectStreamBytes = 0;
   private recovered = false;
   private recovering: Promise<void> | undefined;
+  /** True while recover() unpacks the object streams it found: its own lookups must not wait for it. */
+  private applyingScan = false;
 
   private constructor(
     readonly file: PdfFile,
@@ -99,7 +101,7 @@ export class PdfDocument {
     if (cached !== undefined) return cached;
     this.budget.tick();
     let value = await this.load(num);
-    if (value === undefined && (!this.recovered || this.recovering)) {
+    if (value === undefined && (!this.recovered || this.recovering) && !this.applyingScan) {
       // Concurrent lookups that fail together share one scan.
       await (this.recovering ??= this.recover());
       value = await this.load(num);
@@ -265,7 +267,12 @@ export class PdfDocument {
     this.objects.clear();
     this.objectStreams.clear();
     this.objectStreamBytes = 0;
-    await this.addObjectStreams(scan.objectStreams);
+    this.applyingScan = true;
+    try {
+      await this.addObjectStreams(scan.objectStreams);
+    } finally {
+      this.applyingScan = false;
+    }
     const root = this.trailer.get('Root');
     const rootListed = root instanceof PdfRef && this.table.kind(root.num) !== XrefKind.Missing;
     if (scan.trailer && !rootListed) {
