@@ -10,6 +10,8 @@ import { runCommand } from '@quire/testkit';
 export interface SourcePage {
   color: boolean;
   size: [number, number];
+  /** PostScript painting the page, in colour exactly when `color` is set (default: a blue or black box). */
+  paint?: string;
 }
 
 export const A4: [number, number] = [595, 842];
@@ -19,21 +21,31 @@ export const LETTER: [number, number] = [612, 792];
 /** What a source asks for besides its pages. */
 export interface SourceOptions {
   copies?: number;
+  /** How the source asks for its copies: the page device's NumCopies (the default) or Level 1 `#copies`. */
+  copiesVia?: 'NumCopies' | '#copies';
   duplex?: 'long-edge' | 'short-edge';
+  /** The device resolution in dpi (gs's `-r`); the device's default when absent. */
+  resolution?: number;
 }
 
 /** A PostScript program that prints `pages` as described. */
 export function postScriptSource(pages: readonly SourcePage[], options: SourceOptions = {}): string {
   const device: string[] = [];
-  if (options.copies) device.push(`/NumCopies ${options.copies}`);
+  const levelOneCopies = options.copiesVia === '#copies';
+  if (options.copies && !levelOneCopies) device.push(`/NumCopies ${options.copies}`);
   if (options.duplex) device.push(`/Duplex true /Tumble ${options.duplex === 'short-edge'}`);
   const lines = ['%!PS'];
   if (device.length > 0) lines.push(`<< ${device.join(' ')} >> setpagedevice`);
+  if (options.copies && levelOneCopies) lines.push(`/#copies ${options.copies} def`);
   let size = '';
   for (const page of pages) {
     const wanted = page.size.join(' ');
     if (wanted !== size) lines.push(`<< /PageSize [${wanted}] >> setpagedevice`);
     size = wanted;
+    if (page.paint !== undefined) {
+      lines.push(page.paint, 'showpage');
+      continue;
+    }
     lines.push(page.color ? '0 0 1 setrgbcolor' : '0 setgray');
     lines.push('72 72 144 144 rectfill showpage');
   }
@@ -56,7 +68,16 @@ export async function renderWithGs(
   await writeFile(source, postScriptSource(pages, options));
   const result = await runCommand(
     'gs',
-    ['-q', '-dBATCH', '-dNOPAUSE', '-dSAFER', `-sDEVICE=${device}`, `-sOutputFile=${output}`, source],
+    [
+      '-q',
+      '-dBATCH',
+      '-dNOPAUSE',
+      '-dSAFER',
+      `-sDEVICE=${device}`,
+      ...(options.resolution ? [`-r${options.resolution}`] : []),
+      `-sOutputFile=${output}`,
+      source,
+    ],
     { timeoutMs: 60_000 },
   );
   if (result.code !== 0) throw new Error(`gs -sDEVICE=${device} failed for ${name}: ${result.output}`);
