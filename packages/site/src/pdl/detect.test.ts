@@ -1,7 +1,7 @@
 /**
  * Unit tests of language detection by content (signatures, PJL ENTER LANGUAGE, PCL 5 escapes, junk before
  * the data) and of the search for UEL-separated jobs in a spool file (real files in a temp directory, read in
- * small chunks so that a UEL straddles two of them).
+ * small chunks so that a UEL straddles two of them, and the same bytes held in memory).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -113,10 +113,11 @@ describe('findUelSegments', () => {
     writeFileSync(path, Buffer.from(content, 'latin1'));
     const offset = options.offset ?? 0;
     const source = { path, offset, length: Buffer.byteLength(content, 'latin1') - offset };
-    const found = await findUelSegments(source, {
-      deadline: Date.now() + 10000,
-      maxBufferBytes: options.maxBufferBytes ?? 1 << 20,
-    });
+    const limits = { deadline: Date.now() + 10000, maxBufferBytes: options.maxBufferBytes ?? 1 << 20 };
+    const found = await findUelSegments(source, limits);
+    // The same file held in memory (as the job analysis holds a small one) splits the same way.
+    const held = await findUelSegments({ ...source, bytes: Buffer.from(content, 'latin1') }, limits);
+    expect(held).to.deep.equal(found);
     return {
       ...found,
       parts: found.segments.map((s) => [s.pdl, content.slice(s.offset, s.offset + s.length)]),

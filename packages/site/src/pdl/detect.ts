@@ -8,12 +8,14 @@
  *
  * A spool file may hold several jobs, each after its own UEL and PJL header (a PCL banner page, then the
  * PostScript document; or several PCL XL jobs one after the other). {@link detectPdl} looks at the first one.
- * {@link findUelSegments} streams the whole file and returns every part with its own language, so the job
- * analysis can run one analyser per part and add the counts.
+ * {@link findUelSegments} searches the whole file (its bytes when the job analysis holds them, else streaming
+ * it) and returns every part with its own language, so the job analysis can run one analyser per part and add
+ * the counts.
  */
 import { open } from 'node:fs/promises';
 import type { AnalysisLimits, PdlName, PdlSource } from './pdl-types';
 import { readPjlHeader } from './pjl';
+import { sourceBytes } from './source-bytes';
 
 /** What the start of a job says about its language. */
 export interface PdlDetection {
@@ -133,8 +135,33 @@ const MAX_BOUNDARIES = 1000;
 const MIN_CHUNK = 4096;
 const MAX_CHUNK = 1 << 20;
 
-/** Offsets of every UEL in the source, read in chunks (a UEL split across two chunks is found too). */
+/** Records the UEL at `offset`; false (with a warning) once there are too many to split on. */
+function addBoundary(offsets: number[], offset: number, notes: UelSegments): boolean {
+  if (offsets.length >= MAX_BOUNDARIES) {
+    notes.warnings.push(`more than ${MAX_BOUNDARIES} UELs: the rest of the file is taken as one part`);
+    return false;
+  }
+  offsets.push(offset);
+  return true;
+}
+
+/** Offsets of every UEL in the source: one search of the bytes when they are in memory, else chunked reads. */
 async function uelOffsets(source: PdlSource, limits: AnalysisLimits, notes: UelSegments): Promise<number[]> {
+  const held = sourceBytes(source);
+  if (!held) return uelOffsetsOnDisk(source, limits, notes);
+  const offsets: number[] = [];
+  for (let at = held.indexOf(UEL); at >= 0; at = held.indexOf(UEL, at + 1)) {
+    if (!addBoundary(offsets, source.offset + at, notes)) break;
+  }
+  return offsets;
+}
+
+/** Offsets of every UEL in the source, read in chunks (a UEL split across two chunks is found too). */
+async function uelOffsetsOnDisk(
+  source: PdlSource,
+  limits: AnalysisLimits,
+  notes: UelSegments,
+): Promise<number[]> {
   const offsets: number[] = [];
   const chunkSize = Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, Math.floor(limits.maxBufferBytes / 4)));
   const buffer = Buffer.allocUnsafe(chunkSize + UEL.length - 1);
@@ -149,11 +176,7 @@ async function uelOffsets(source: PdlSource, limits: AnalysisLimits, notes: UelS
       const filled = carry + bytesRead;
       const view = buffer.subarray(0, filled);
       for (let at = view.indexOf(UEL); at >= 0; at = view.indexOf(UEL, at + 1)) {
-        if (offsets.length >= MAX_BOUNDARIES) {
-          notes.warnings.push(`more than ${MAX_BOUNDARIES} UELs: the rest of the file is taken as one part`);
-          return offsets;
-        }
-        offsets.push(position - carry + at);
+        if (!addBoundary(offsets, position - carry + at, notes)) return offsets;
       }
       // Keep the bytes that could start a UEL completed by the next chunk.
       carry = Math.min(UEL.length - 1, filled);
@@ -184,10 +207,13 @@ function startsPart(head: Buffer, regionLength: number): boolean {
   return signature(head, at) !== null || looksLikePcl5(head, at);
 }
 
-async function readHead(path: string, offset: number, length: number): Promise<Buffer> {
-  const handle = await open(path, 'r');
+/** The first bytes of a region of the source, for detection: a slice when the file is in memory. */
+async function readHead(source: PdlSource, offset: number, length: number): Promise<Buffer> {
+  const size = Math.min(DETECTION_HEAD_BYTES, Math.max(0, length));
+  if (source.bytes) return source.bytes.subarray(offset, offset + size);
+  const handle = await open(source.path, 'r');
   try {
-    const head = Buffer.alloc(Math.min(DETECTION_HEAD_BYTES, Math.max(0, length)));
+    const head = Buffer.alloc(size);
     const { bytesRead } = await handle.read(head, 0, head.length, offset);
     return head.subarray(0, bytesRead);
   } finally {
@@ -202,9 +228,9 @@ function blank(bytes: Uint8Array): boolean {
 }
 
 /**
- * Split the source into its UEL-separated parts and detect each part's language. Streams the file once
- * (bounded memory), then reads the first bytes of each part. Parts with no data (a trailing `@PJL EOJ`) are
- * left out. Only I/O errors throw.
+ * Split the source into its UEL-separated parts and detect each part's language. Searches the bytes when the
+ * file is in memory, else streams it once (bounded memory), then reads the first bytes of each part. Parts with
+ * no data (a trailing `@PJL EOJ`) are left out. Only I/O errors throw.
  */
 export async function findUelSegments(source: PdlSource, limits: AnalysisLimits): Promise<UelSegments> {
   const notes: UelSegments = { segments: [], warnings: [], partial: false };
@@ -214,7 +240,7 @@ export async function findUelSegments(source: PdlSource, limits: AnalysisLimits)
   const regions: { start: number; end: number; head: Buffer }[] = [];
   for (let k = 0; k < starts.length; k += 1) {
     const regionEnd = starts[k + 1] ?? end;
-    const head = await readHead(source.path, starts[k], regionEnd - starts[k]);
+    const head = await readHead(source, starts[k], regionEnd - starts[k]);
     const previous = regions[regions.length - 1];
     if (previous && !startsPart(head, regionEnd - starts[k])) previous.end = regionEnd;
     else regions.push({ start: starts[k], end: regionEnd, head });

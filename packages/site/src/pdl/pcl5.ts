@@ -1,14 +1,14 @@
 /**
- * The PCL 5 language analyser: streams the job's PCL bytes from the spool file through the scanner and the
- * interpreter (pcl5-scanner.ts, pcl5-interpreter.ts) in chunks, so memory stays bounded whatever the job size,
- * and turns the ejected pages into the shared {@link LanguageAnalysis}. Raster and font data are skipped by
- * their declared lengths, except raster rows that must be decoded to tell a colour page from a grey one.
+ * The PCL 5 language analyser: streams the job's PCL bytes (from the spool file, or from memory when the job
+ * analysis holds the file) through the scanner and the interpreter (pcl5-scanner.ts, pcl5-interpreter.ts) in
+ * chunks, so memory stays bounded whatever the job size, and turns the ejected pages into the shared
+ * {@link LanguageAnalysis}. Raster and font data are skipped by their declared lengths, except raster rows that
+ * must be decoded to tell a colour page from a grey one.
  *
  * Copies: `ESC &l#X` is a per-page setting. When every page has the same value it is reported as the job's
  * `copies` (null when the job never set it); when pages differ, each page is listed as many times as it prints
  * and `copies` is 1, with a warning. Duplex is reported per page, and for the job when all pages agree.
  */
-import { createReadStream } from 'node:fs';
 import type {
   AnalysisLimits,
   DuplexMode,
@@ -18,6 +18,7 @@ import type {
   PdlSource,
 } from './pdl-types';
 import { Pcl5Interpreter, type Pcl5Page } from './pcl5-interpreter';
+import { sourceChunks } from './source-bytes';
 
 const MIN_CHUNK = 4096;
 const MAX_CHUNK = 1 << 20;
@@ -52,13 +53,8 @@ async function scan(
   const problems: string[] = [];
   if (source.length <= 0) return problems;
   const chunkSize = Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, Math.floor(limits.maxBufferBytes / 4)));
-  const stream = createReadStream(source.path, {
-    start: source.offset,
-    end: source.offset + source.length - 1,
-    highWaterMark: chunkSize,
-  });
   let read = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  for await (const chunk of sourceChunks(source, chunkSize)) {
     read += chunk.length;
     interpreter.scanner.feed(chunk);
     if (interpreter.scanner.stopped) break;

@@ -101,7 +101,7 @@ describe('PCL XL analyser: pages, paper, duplex, copies', () => {
   });
 
   it('reports sizes it cannot name as null, with a warning', async () => {
-    const result = await analyse(job([{ media: 77 }, { media: 'FOOLSCAP' }]).bytes());
+    const result = await analyse(job([{ media: 77 }, { media: 'POSTER' }]).bytes());
     expect(result.pages.map((p) => p.paper)).to.deep.equal([null, null]);
     expect(result.warnings).to.have.length(2);
     expect(result.partial).to.equal(false);

@@ -1,15 +1,15 @@
 /**
- * The PCL XL (PCL 6) analyser: reads the job's PCL XL part from the spool file in bounded chunks, runs it through
- * the tokenizer and interpreter, and reports one PageFacts per EndPage with paper, duplex and colour, plus the
- * copies the pages ask for. Memory stays within `limits.maxBufferBytes` (at least 64 KB) whatever the job's size:
- * a quarter for the read buffer, a quarter for image rows, a quarter for user-defined streams, and small
- * attribute arrays.
+ * The PCL XL (PCL 6) analyser: reads the job's PCL XL part (from the spool file, or from memory when the job
+ * analysis holds the file) in bounded chunks, runs it through the tokenizer and interpreter, and reports one
+ * PageFacts per EndPage with paper, duplex and colour, plus the copies the pages ask for. Memory stays within
+ * `limits.maxBufferBytes` (at least 64 KB) whatever the job's size: a quarter for the read buffer, a quarter for
+ * image rows, a quarter for user-defined streams, and small attribute arrays.
  */
-import { open } from 'node:fs/promises';
 import type { AnalysisLimits, DuplexMode, LanguageAnalysis, LanguageAnalyser, PdlSource } from './pdl-types';
 import { PclXlInterpreter } from './pclxl-interpreter';
 import type { PclXlTokenizer } from './pclxl-tokenizer';
 import { type PclXlPageFacts, foldPageCopies } from './pclxl-media';
+import { sourceChunks } from './source-bytes';
 
 const MIN_BUDGET = 64 * 1024;
 const MAX_CHUNK = 1024 * 1024;
@@ -59,25 +59,19 @@ export const analysePclXl: LanguageAnalyser = async (
   const end = source.offset + source.length;
   let position = source.offset;
   let stop: string | null = null;
-  const handle = await open(source.path, 'r');
-  try {
-    const buffer = Buffer.allocUnsafe(chunkSize);
-    while (position < end && tokenizer.running) {
-      if (Date.now() > limits.deadline) {
-        stop = 'the time limit was reached before the end of the job';
-        break;
-      }
-      const { bytesRead } = await handle.read(buffer, 0, Math.min(chunkSize, end - position), position);
-      if (bytesRead === 0) {
-        stop = `the spool file ends ${end - position} bytes before the job's declared end`;
-        break;
-      }
-      stop = pushSafely(tokenizer, buffer.subarray(0, bytesRead));
-      if (stop) break;
-      position += bytesRead;
+  // Leaving the loop early closes the chunk source, and with it the file.
+  for await (const chunk of sourceChunks(source, chunkSize)) {
+    if (!tokenizer.running) break;
+    if (Date.now() > limits.deadline) {
+      stop = 'the time limit was reached before the end of the job';
+      break;
     }
-  } finally {
-    await handle.close();
+    stop = pushSafely(tokenizer, chunk);
+    if (stop) break;
+    position += chunk.length;
+  }
+  if (!stop && position < end && tokenizer.running) {
+    stop = `the spool file ends ${end - position} bytes before the job's declared end`;
   }
   if (stop) {
     interpreter.partial = true;

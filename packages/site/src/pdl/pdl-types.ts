@@ -39,6 +39,11 @@ export interface PdlSource {
   path: string;
   offset: number;
   length: number;
+  /**
+   * The whole spool file, when the job analysis read it at once because it is small (source-bytes.ts): `offset`
+   * indexes into it, and analysers read it instead of the file. Absent for large files, which are streamed.
+   */
+  bytes?: Buffer;
 }
 
 /** Limits every analyser honours. */

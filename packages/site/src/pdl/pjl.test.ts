@@ -236,6 +236,17 @@ describe('pjlSettings', () => {
     expect(settings('@PJL SET PAPER=LETTER\n').paper).to.equal('na_letter_8.5x11in');
   });
 
+  it("reads PAPER in HP's vocabulary: B5 is the ISO B5 envelope, JISB5 the JIS paper, JPOST a Hagaki", () => {
+    const paper = (value: string) => settings(`@PJL SET PAPER=${value}\n`).paper;
+    expect(paper('B5')).to.equal('iso_b5_176x250mm');
+    expect(paper('JISB5')).to.equal('jis_b5_182x257mm');
+    expect(paper('JPOST')).to.equal('jpn_hagaki_100x148mm');
+    expect(paper('JPOSTD')).to.equal('jpn_oufuku_148x200mm');
+    expect(paper('MONARCH')).to.equal('na_monarch_3.875x7.5in');
+    expect(paper('STATEMENT')).to.equal('na_invoice_5.5x8.5in');
+    expect(paper('FOLIO')).to.equal('na_foolscap_8.5x13in');
+  });
+
   it('gives null for what the header does not say or says badly', () => {
     const empty = settings('@PJL\n');
     expect(Object.values(empty).every((value) => value === null)).to.equal(true);

@@ -22,7 +22,7 @@
  * its length. Junk never throws: an unreadable line is skipped, a truncated last line ends the header.
  */
 
-import { mediaNameForKeyword } from './media';
+import { mediaNameForPjlPaper } from './media';
 import type { DuplexMode } from './pdl-types';
 
 /** What the PJL header of a job says. */
@@ -263,7 +263,7 @@ export function pjlSettings(variables: Record<string, string>): PjlSettings {
     copies: count(first(variables, ['COPIES'])),
     quantity: count(first(variables, ['QTY'])),
     duplex: duplexMode(variables),
-    paper: paper === null ? null : mediaNameForKeyword(paper),
+    paper: paper === null ? null : mediaNameForPjlPaper(paper),
     renderMode: renderMode(variables),
     economode: onOff(first(variables, ['ECONOMODE', 'ECOPRINT', 'TONERSAVE'])),
     staple: finishing(variables, ['STAPLE', 'STAPLEOPTION', 'STAPLING'], 'STAPLE'),

@@ -6,23 +6,26 @@
 const LF = 0x0a;
 const CR = 0x0d;
 
-export const REGULAR = 0;
-export const WHITESPACE = 1;
-export const DELIMITER = 2;
+/** The syntactic class of a byte. A const enum, so the tokenizer's per-byte tests compare with literals. */
+export const enum CharClass {
+  Regular = 0,
+  Whitespace = 1,
+  Delimiter = 2,
+}
 
 /** The class of every byte value. */
 export const CHAR_CLASS = new Uint8Array(256);
-for (const code of [0x00, 0x09, 0x0a, 0x0c, 0x0d, 0x20]) CHAR_CLASS[code] = WHITESPACE;
-for (const ch of '()<>[]{}/%') CHAR_CLASS[ch.charCodeAt(0)] = DELIMITER;
+for (const code of [0x00, 0x09, 0x0a, 0x0c, 0x0d, 0x20]) CHAR_CLASS[code] = CharClass.Whitespace;
+for (const ch of '()<>[]{}/%') CHAR_CLASS[ch.charCodeAt(0)] = CharClass.Delimiter;
 
 /** True for PostScript whitespace bytes. */
 export function isWhitespace(code: number): boolean {
-  return CHAR_CLASS[code] === WHITESPACE;
+  return CHAR_CLASS[code] === CharClass.Whitespace;
 }
 
 /** True for the delimiters `( ) < > [ ] { } / %`. */
 export function isDelimiter(code: number): boolean {
-  return CHAR_CLASS[code] === DELIMITER;
+  return CHAR_CLASS[code] === CharClass.Delimiter;
 }
 
 /** The value of a hexadecimal digit byte, or -1. */

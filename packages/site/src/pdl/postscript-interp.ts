@@ -289,19 +289,25 @@ export class PsInterpreter implements PsMachine {
     this.graphics = { fill, stroke };
   }
 
-  bind(proc: PsProc, seen = new Set<PsProc>()): void {
-    if (seen.has(proc)) return;
-    seen.add(proc);
-    proc.body.forEach((item, index) => {
-      if (isProc(item)) this.bind(item, seen);
-      else if (item !== null && typeof item === 'object' && item.k === 'exec') {
+  /**
+   * PLRM `bind`: operator names become operators in `proc` and, recursively, in its nested procedures, which it
+   * makes read-only; a read-only one is left alone, as in PostScript, so each is walked once (and loops end).
+   */
+  bind(proc: PsProc): void {
+    const body = proc.body;
+    for (let index = 0; index < body.length; index += 1) {
+      const item = body[index];
+      if (item === null || typeof item !== 'object') continue;
+      if (item.k === 'proc') {
+        if (item.readOnly) continue;
+        item.readOnly = true;
+        this.bind(item);
+      } else if (item.k === 'exec') {
         const value = this.lookup(item.v);
-        if (value === undefined && BUILTINS.has(item.v)) proc.body[index] = { k: 'op', v: item.v };
-        else if (value !== null && typeof value === 'object' && value !== undefined && value.k === 'op') {
-          proc.body[index] = value;
-        }
+        if (value === undefined && BUILTINS.has(item.v)) body[index] = { k: 'op', v: item.v };
+        else if (value !== null && typeof value === 'object' && value.k === 'op') body[index] = value;
       }
-    });
+    }
   }
 
   derailed(reason: string): void {

@@ -5,9 +5,10 @@
  * The sink can ask it to skip data the program reads itself with `currentfile` rather than scan it (see
  * postscript-skip.ts); the one whitespace byte that ends the token before such data belongs to the token.
  */
-import { CHAR_CLASS, REGULAR, WHITESPACE } from './postscript-chars';
+import { CHAR_CLASS, CharClass } from './postscript-chars';
 import { DataSkip } from './postscript-skip';
 import { StringKind, StringScanner } from './postscript-strings';
+import { NameHash, nameOf, NOT_A_NUMBER, parseNumber, parseNumberBytes } from './postscript-words';
 
 /** What a token is; strings, numbers and names carry their value in {@link PsToken}. */
 export const enum TokenKind {
@@ -61,26 +62,6 @@ const enum State {
 const LF = 0x0a;
 const CR = 0x0d;
 const PERCENT = 0x25;
-const NUMBER_START = /^[+\-.0-9]/;
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-const RADIX = /^(\d{1,2})#([0-9a-zA-Z]+)$/;
-
-/** The number a word denotes (decimal, real or radix), or null when the word is a name. */
-function parseNumber(word: string): number | null {
-  if (!NUMBER_START.test(word)) {
-    return null;
-  }
-  if (DECIMAL.test(word)) return Number(word);
-  const radix = RADIX.exec(word);
-  if (radix) {
-    const base = Number(radix[1]);
-    if (base >= 2 && base <= 36) {
-      const value = parseInt(radix[2], base);
-      if (!Number.isNaN(value)) return value;
-    }
-  }
-  return null;
-}
 
 /** See the file comment. Feed chunks with {@link feed}, then call {@link end}. */
 export class PsLexer {
@@ -152,6 +133,8 @@ export class PsLexer {
 
   /** Scans `chunk`, calling the sink for every token and DSC line completed in it. */
   feed(chunk: Buffer): void {
+    // A local: the loops below read it once per byte.
+    const classes = CHAR_CLASS;
     let i = 0;
     const length = chunk.length;
     while (i < length) {
@@ -160,21 +143,21 @@ export class PsLexer {
         this.atLineStart = false;
         continue;
       }
-      const code = chunk[i];
+      let code = chunk[i];
       switch (this.state) {
         case State.Normal:
-          i = this.normal(chunk, i, code);
+          // Runs of whitespace between tokens are passed over here, without a call per byte.
+          while (classes[code] === CharClass.Whitespace) {
+            this.atLineStart = code === LF || code === CR;
+            if (++i === length) break;
+            code = chunk[i];
+          }
+          if (i < length) i = this.normal(chunk, i, code);
           break;
-        case State.Word: {
-          let end = i;
-          while (end < length && CHAR_CLASS[chunk[end]] === REGULAR) end += 1;
-          if (this.text.length < MAX_NAME_CHARS)
-            this.text += chunk.toString('latin1', i, Math.min(end, i + MAX_NAME_CHARS));
-          if (end === length) return this.account(length);
-          this.finishWord();
-          i = this.afterToken(chunk, end);
+        case State.Word:
+          i = this.word(chunk, i, classes);
+          if (i < 0) return this.account(length);
           break;
-        }
         case State.Comment:
           i = this.comment(chunk, i);
           break;
@@ -209,6 +192,31 @@ export class PsLexer {
     this.account(length);
   }
 
+  /**
+   * Reads the word (or the rest of the word) starting at `i`; returns where scanning goes on, or -1 when the
+   * chunk ended inside the word (its text is kept for the next chunk).
+   */
+  private word(chunk: Buffer, i: number, classes: Uint8Array): number {
+    const length = chunk.length;
+    let end = i;
+    let hash: number = NameHash.Seed;
+    for (; end < length; end += 1) {
+      const byte = chunk[end];
+      if (classes[byte] !== CharClass.Regular) break;
+      hash = Math.imul(hash ^ byte, NameHash.Prime);
+    }
+    if (end < length && this.text === '' && end - i <= MAX_NAME_CHARS) {
+      // The whole word is in this chunk: its value comes from the bytes, no string is built.
+      this.finishWordAt(chunk, i, end, hash);
+    } else {
+      if (this.text.length < MAX_NAME_CHARS)
+        this.text += chunk.toString('latin1', i, Math.min(end, i + MAX_NAME_CHARS));
+      if (end === length) return -1;
+      this.finishWord();
+    }
+    return this.afterToken(chunk, end);
+  }
+
   /** Flushes a token cut off by the end of the data. */
   end(): void {
     if (this.state === State.Word) this.finishWord();
@@ -223,7 +231,7 @@ export class PsLexer {
   private normal(chunk: Buffer, i: number, code: number): number {
     const lineStart = this.atLineStart;
     this.atLineStart = code === LF || code === CR;
-    if (CHAR_CLASS[code] === WHITESPACE) return i + 1;
+    if (CHAR_CLASS[code] === CharClass.Whitespace) return i + 1;
     switch (code) {
       case PERCENT:
         this.state = State.Comment;
@@ -335,11 +343,24 @@ export class PsLexer {
     else this.send(TokenKind.Name, text, 0, null);
   }
 
+  /** {@link finishWord} for a word lying whole in `chunk[start, end)`. */
+  private finishWordAt(chunk: Buffer, start: number, end: number, hash: number): void {
+    this.state = State.Normal;
+    if (this.slashes > 0) {
+      const kind = this.slashes === 2 ? TokenKind.Immediate : TokenKind.Literal;
+      this.send(kind, nameOf(chunk, start, end, hash), 0, null);
+      return;
+    }
+    const number = parseNumberBytes(chunk, start, end);
+    if (number !== NOT_A_NUMBER) this.send(TokenKind.Number, '', number, null);
+    else this.send(TokenKind.Name, nameOf(chunk, start, end, hash), 0, null);
+  }
+
   /** After a word ended at `end`: one whitespace byte belongs to the token, so data read by the program starts after it. */
   private afterToken(chunk: Buffer, end: number): number {
     const code = chunk[end];
     this.atLineStart = code === LF || code === CR;
-    if (CHAR_CLASS[code] !== WHITESPACE) return end;
+    if (CHAR_CLASS[code] !== CharClass.Whitespace) return end;
     // A CR LF after the token is one line end: when the program reads data from here, the LF is not data.
     if (this.skip.active && code === CR) this.skip.swallowLineFeed();
     return end + 1;

@@ -7,7 +7,7 @@
  * `%%Page:`, `%%Trailer` or `%%EOF` is taken for a runaway one and dropped there: DSC pages are independent, so
  * scanning resumes cleanly at the next page.
  */
-import { CHAR_CLASS, decodeEscapes, hexDigit, WHITESPACE } from './postscript-chars';
+import { CHAR_CLASS, CharClass, decodeEscapes, hexDigit } from './postscript-chars';
 
 export const enum StringKind {
   Literal,
@@ -77,7 +77,7 @@ export class StringScanner {
       if (this.kind === StringKind.Hex) this.hexByte(code);
       else if (code === 0x7e) this.escape = true;
       else if (code === 0x3e && this.escape) this.finish(null);
-      else if (CHAR_CLASS[code] !== WHITESPACE) this.escape = false;
+      else if (CHAR_CLASS[code] !== CharClass.Whitespace) this.escape = false;
     }
     return at;
   }

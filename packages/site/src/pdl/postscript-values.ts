@@ -22,6 +22,8 @@ export interface PsProc {
   body: PsValue[];
   /** False when the body was cut at the memory budget: running it cannot be trusted. */
   complete: boolean;
+  /** Made read-only by a `bind` it was nested in: later binds leave it alone (PLRM `bind`). */
+  readOnly?: boolean;
 }
 export interface PsArray {
   k: 'array';

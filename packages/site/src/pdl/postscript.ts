@@ -20,7 +20,6 @@
  * colour space, not pixels; patterns and Type 3 glyph procedures are unknown; binary image data of unknown length
  * can derail the tokenizer (DSC still counts). Copies come from NumCopies/#copies/DSC (the last value set).
  */
-import { createReadStream } from 'node:fs';
 import { type AnalysisLimits, type LanguageAnalysis, type PageFacts, type PdlSource } from './pdl-types';
 import { DscReader } from './postscript-dsc';
 import { DeadlineReached, PsInterpreter } from './postscript-interp';
@@ -28,6 +27,7 @@ import { PsLexer } from './postscript-lexer';
 import { MAX_PAGES, PageTracker } from './postscript-pages';
 import { Ps2WriteContent } from './postscript-pdf';
 import { chunkBytes } from './raster-stream';
+import { sourceChunks } from './source-bytes';
 
 /** Bytes of memory one stored procedure-body item costs, roughly, for the memory budget. */
 const BYTES_PER_ITEM = 64;
@@ -73,13 +73,9 @@ async function scan(source: PdlSource, limits: AnalysisLimits): Promise<ScanOutc
     dscComment: (line) => dsc.handle(line, target),
   });
   if (source.length > 0) {
-    const stream = createReadStream(source.path, {
-      start: source.offset,
-      end: source.offset + source.length - 1,
-      highWaterMark: chunkBytes(limits),
-    });
     try {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
+      // Leaving the loop early (a break or a throw) closes the chunk source, and with it the file.
+      for await (const chunk of sourceChunks(source, chunkBytes(limits))) {
         if (Date.now() > limits.deadline) throw new DeadlineReached();
         lexer.feed(chunk);
         if (pages.overflow) {
@@ -91,8 +87,6 @@ async function scan(source: PdlSource, limits: AnalysisLimits): Promise<ScanOutc
     } catch (err) {
       if (!(err instanceof DeadlineReached)) throw err;
       outcome.stoppedEarly = `time limit reached after ${Math.round(lexer.consumed / 1024)} KB`;
-    } finally {
-      stream.destroy();
     }
   }
   pages.dscEnd();

@@ -3,7 +3,6 @@
  * header and that page's compressed data (walked by {@link CompressedPageWalker}), until the data ends. Only one
  * header and one partial pixel are ever held, so memory stays flat however large the job is.
  */
-import { createReadStream } from 'node:fs';
 import {
   type AnalysisLimits,
   type LanguageAnalysis,
@@ -12,6 +11,7 @@ import {
   type PdlSource,
 } from './pdl-types';
 import { CompressedPageWalker, type RasterGeometry } from './raster-lines';
+import { sourceChunks } from './source-bytes';
 
 /** What a page header says: how to walk the page, and what to report for it. */
 export interface RasterPage {
@@ -160,22 +160,14 @@ export async function walkRasterPages(
     stopped: false,
   };
   if (source.length > 0) {
-    const stream = createReadStream(source.path, {
-      start: source.offset,
-      end: source.offset + source.length - 1,
-      highWaterMark: chunkBytes(limits),
-    });
-    try {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        if (Date.now() > limits.deadline) {
-          stop(state, `time limit reached after ${result.pages.length} pages; the count is a floor`);
-        } else {
-          consumeChunk(format, state, chunk);
-        }
-        if (state.stopped) break;
+    // Breaking out of the loop closes the chunk source, and with it the file.
+    for await (const chunk of sourceChunks(source, chunkBytes(limits))) {
+      if (Date.now() > limits.deadline) {
+        stop(state, `time limit reached after ${result.pages.length} pages; the count is a floor`);
+      } else {
+        consumeChunk(format, state, chunk);
       }
-    } finally {
-      stream.destroy();
+      if (state.stopped) break;
     }
   }
   endOfData(state, format.pdl);

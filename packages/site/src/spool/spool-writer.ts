@@ -26,6 +26,7 @@ import {
   openSync,
   renameSync,
   writeSync,
+  writevSync,
   type WriteStream,
 } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -187,8 +188,13 @@ function readStart(source: Readable, meter: DocumentMeter, limit: number): Promi
 
 /** Write a whole small document with one system call, then fsync it on the thread pool and close it. */
 async function writeSmall(fd: number, chunks: Buffer[]): Promise<void> {
-  const data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-  for (let offset = 0; offset < data.length;) offset += writeSync(fd, data, offset);
+  const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+  const written = chunks.length > 0 ? writevSync(fd, chunks) : 0;
+  if (written < total) {
+    // A short write (rare on a regular file): write the rest from one buffer.
+    const rest = Buffer.concat(chunks).subarray(written);
+    for (let offset = 0; offset < rest.length;) offset += writeSync(fd, rest, offset);
+  }
   await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
   closeSync(fd);
 }

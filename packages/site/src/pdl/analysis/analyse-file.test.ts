@@ -1,8 +1,8 @@
 /**
  * Unit tests of `analyseFile` with a scripted toolkit: the source handed to the analyser starts after the PJL
- * header, an unknown language or a missing analyser gives zero pages with a warning, a throwing analyser gives a
- * partial result, and enhanced mode's ink coverage replaces the colour only when it is there and counts the
- * same pages.
+ * header (and holds the file's bytes when the file is within the memory budget), an unknown language or a
+ * missing analyser gives zero pages with a warning, a throwing analyser gives a partial result, and enhanced
+ * mode's ink coverage replaces the colour only when it is there and counts the same pages.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -91,6 +91,16 @@ describe('analyseFile', () => {
     });
     expect(result).to.include({ colorPages: 2, monoPages: 4, mode: 'standard', partial: false });
     expect(result.pjl).to.deep.equal({ QTY: '2', USERNAME: 'alice' });
+  });
+
+  it('hands a small file to the analyser in memory, read once, and streams one over the memory budget', async () => {
+    const content = `${PJL}%!PS\n${'% filler\n'.repeat(200)}showpage\n`;
+    const small = await analyse(content, 'postscript');
+    expect(sources[0].bytes?.toString('latin1')).to.equal(content);
+    const large = await analyse(content, 'postscript', { maxBufferBytes: 1024 });
+    expect(sources[1].bytes).to.equal(undefined);
+    expect(sources[1]).to.include({ offset: PJL.length, length: content.length - PJL.length });
+    expect(large).to.deep.equal(small);
   });
 
   it('reports an unknown language and a language without analyser as zero pages, partial, with a warning', async () => {

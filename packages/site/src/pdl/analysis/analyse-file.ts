@@ -1,12 +1,13 @@
 /**
- * Analyses one spooled file: reads its head, the PJL header and the language, splits the file into its
- * UEL-separated parts, hands each to its language's analyser, takes PS/PDF colour from ghostscript's ink
- * coverage in enhanced mode, and merges and combines everything into a JobAnalysis. Runs inside an analysis
- * worker (the site's and the CLI's); it never throws for bad data, only for a file it cannot open or read.
+ * Analyses one spooled file: reads it (whole and once when it is small, see source-bytes.ts; else its head), the
+ * PJL header and the language, splits the file into its UEL-separated parts, hands each to its language's
+ * analyser, takes PS/PDF colour from ghostscript's ink coverage in enhanced mode, and merges and combines
+ * everything into a JobAnalysis. Runs inside an analysis worker (the site's and the CLI's), where synchronous
+ * reads block nobody; it never throws for bad data, only for a file it cannot open or read.
  */
-import { open } from 'node:fs/promises';
 import { type AnalysisLimits, type LanguageAnalysis, type PdlName, type PdlSource } from '../pdl-types';
 import { readPjlHeader } from '../pjl';
+import { readSpoolFile, WHOLE_FILE_MAX_BYTES } from '../source-bytes';
 import { combineAnalysis, type AnalysisMode, type JobAnalysis, type PjlJobSettings } from './job-analysis';
 import { mergeParts, type AnalysedPart } from './job-parts';
 import { type AnalysisToolkit } from './toolkit';
@@ -35,24 +36,6 @@ export interface AnalyseFileOptions {
   toolkit: AnalysisToolkit;
   /** Called once the language and PJL header are known, before the analyser runs. */
   onDetected?: (detected: DetectedDocument) => void;
-}
-
-/** The first `HEAD_BYTES` of the file and its size. Throws only for I/O errors. */
-async function readHead(path: string): Promise<{ head: Buffer; size: number }> {
-  const file = await open(path, 'r');
-  try {
-    const { size } = await file.stat();
-    const head = Buffer.alloc(Math.min(HEAD_BYTES, size));
-    let filled = 0;
-    while (filled < head.length) {
-      const { bytesRead } = await file.read(head, filled, head.length - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    return { head: head.subarray(0, filled), size };
-  } finally {
-    await file.close();
-  }
 }
 
 /** The analysis of a document we cannot count: no pages, with the reason. */
@@ -157,7 +140,7 @@ async function findParts(
     const found = await toolkit.segments(whole, limits);
     // PJL headers before the first part's data (a port monitor's, then the driver's) all belong to it.
     const parts = found.segments.map((segment, index) => ({
-      source: { path: whole.path, offset: segment.offset, length: segment.length },
+      source: { ...whole, offset: segment.offset, length: segment.length },
       pdl: segment.pdl,
       pjl: toolkit.pjlSettings(
         index === 0 ? { ...first.pjl.variables, ...segment.variables } : segment.variables,
@@ -175,22 +158,27 @@ async function findParts(
 
 /**
  * Analyse the file at `path`: detect → split into UEL-separated parts → each part to its language's analyser
- * (and, in enhanced mode, to ink coverage) → merge the parts → combine. Never throws for bad, truncated or
- * hostile data (the result is partial, with warnings); throws only when the file cannot be opened or read.
+ * (and, in enhanced mode, to ink coverage) → merge the parts → combine. A file within the memory budget (and
+ * {@link WHOLE_FILE_MAX_BYTES}) is read once, whole, with synchronous I/O, and every step reads that buffer; a
+ * larger one is streamed. So this runs on a worker thread or in a command-line tool, never on a server's main
+ * thread. Never throws for bad, truncated or hostile data (the result is partial, with warnings); throws only
+ * when the file cannot be opened or read.
  */
 export async function analyseFile(path: string, options: AnalyseFileOptions): Promise<JobAnalysis> {
   const { toolkit } = options;
-  const { head, size } = await readHead(path);
-  const jobPjl = toolkit.pjlSettings(readPjlHeader(head).variables);
-  const detected = toolkit.detect(head);
-  options.onDetected?.({ pdl: detected.pdl, pjl: jobPjl });
-  const offset = Math.min(Math.max(0, detected.dataOffset), size);
-  const first = { source: { path, offset, length: size - offset }, pdl: detected.pdl, pjl: jobPjl };
   const limits: AnalysisLimits = {
     deadline: options.deadline,
     maxBufferBytes: options.maxBufferBytes ?? DEFAULT_MAX_BUFFER_BYTES,
   };
-  const found = await findParts(toolkit, { path, offset: 0, length: size }, first, limits);
+  const spool = readSpoolFile(path, HEAD_BYTES, Math.min(WHOLE_FILE_MAX_BYTES, limits.maxBufferBytes));
+  const { head, size } = spool;
+  const jobPjl = toolkit.pjlSettings(readPjlHeader(head).variables);
+  const detected = toolkit.detect(head);
+  options.onDetected?.({ pdl: detected.pdl, pjl: jobPjl });
+  const whole: PdlSource = { path, offset: 0, length: size, bytes: spool.bytes ?? undefined };
+  const offset = Math.min(Math.max(0, detected.dataOffset), size);
+  const first = { source: { ...whole, offset, length: size - offset }, pdl: detected.pdl, pjl: jobPjl };
+  const found = await findParts(toolkit, whole, first, limits);
   const analysed: AnalysedPart[] = [];
   const warnings = [...found.warnings];
   let enhancedParts = 0;

@@ -49,6 +49,11 @@ const OPERATORS = `q Q g G rg RG k K cs CS sc SC scn SCN f F f* S s B B* b b* Tr
 );
 const OP = Object.fromEntries(OPERATORS.map((name) => [name, opCode(name)]));
 
+// Reused arrays of each length for the operands a colour space reads: nothing is allocated per operator, nor per
+// scan (a document has a scan per page and per form). Shared by all scans: each array is filled and read within
+// one synchronous operator, never across an await.
+const SCRATCH = Array.from({ length: MAX_OPERANDS + 1 }, (_, n) => new Array<number>(n).fill(0));
+
 /** The colour state right after `cs`/`CS` selects `space` (§8.6.8: black, tint 1, palette index 0, no pattern). */
 function initialState(space: ColourSpace): number {
   if (space.family === 'Pattern') return MONO;
@@ -94,8 +99,6 @@ class ContentScanner {
   private lx: PdfLexer;
   private readonly operands = new Float64Array(MAX_OPERANDS);
   private count = 0;
-  // Reused arrays of each length for the operands a colour space reads: nothing is allocated per operator.
-  private readonly scratch = Array.from({ length: MAX_OPERANDS + 1 }, (_, n) => new Array<number>(n).fill(0));
   private nameStart = -1;
   private nameEnd = -1;
   private heldName: string | null = null;
@@ -174,7 +177,7 @@ class ContentScanner {
   /** The last `n` operands (fewer when fewer were given) in a reused array; colour spaces read it and let go. */
   private last(n: number): number[] {
     const take = Math.min(n, this.count);
-    const out = this.scratch[take];
+    const out = SCRATCH[take];
     for (let i = 0; i < take; i += 1) out[i] = this.operands[this.count - take + i];
     return out;
   }
