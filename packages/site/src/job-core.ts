@@ -102,6 +102,7 @@ export function buildJobCore(dataSource: DataSource, options: JobCoreOptions): J
     close: async () => {
       await analysis.close();
       await writer.close();
+      spool.close();
     },
   };
 }

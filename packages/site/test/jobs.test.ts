@@ -48,7 +48,9 @@ forEachDriver('site job intake core', (_driver, getUrl) => {
   let core: JobCore;
 
   const spoolFiles = () => ({
-    temp: readdirSync(path.join(core.spool.dir, 'tmp')),
+    temp: readdirSync(path.join(core.spool.dir, 'tmp')).filter(
+      (name) => !core.spool.isReservedTempFile(name),
+    ),
     documents: readdirSync(path.join(core.spool.dir, 'jobs'), { recursive: true })
       .map(String)
       .filter((file) => file.endsWith('.prn'))

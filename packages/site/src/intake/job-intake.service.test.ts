@@ -66,7 +66,7 @@ describe('JobIntakeService rules', () => {
   let writer: UnitWriter;
 
   const spoolFiles = () => ({
-    temp: readdirSync(path.join(spool.dir, 'tmp')),
+    temp: readdirSync(path.join(spool.dir, 'tmp')).filter((name) => !spool.isReservedTempFile(name)),
     documents: readdirSync(path.join(spool.dir, 'jobs'), { recursive: true }).filter((f) =>
       String(f).endsWith('.prn'),
     ),

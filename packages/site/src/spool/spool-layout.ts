@@ -2,8 +2,8 @@
  * Where things live inside the spool directory, and the durable-directory helpers the writer needs.
  *
  * Layout:
- * - `tmp/<job id>.part`: a document while it streams in. Anything left here at start-up is a partial upload from
- *   before a crash and is removed.
+ * - `tmp/<uuid>.part`: a document while it streams in, or an empty file kept in reserve for the next one
+ *   (spool-temp-files.ts). Anything left here at start-up is from before a crash and is removed.
  * - `jobs/<yyyy>/<mm>/<job id>.prn`: a complete, fsynced document, filed under the UTC month it was received.
  *   Months keep each directory to a bounded size on a busy site, and make the retention purge (a later scheduler
  *   task) a walk over old months rather than over every file. UUIDv7 job ids are time-ordered, so the name alone
@@ -22,11 +22,6 @@ export const DOCUMENTS_DIR = 'jobs';
 export const TEMP_EXTENSION = '.part';
 /** Extension of a complete document. */
 export const DOCUMENT_EXTENSION = '.prn';
-
-/** The temp path (relative to the spool directory) a document streams into. */
-export function tempPathFor(jobId: string): string {
-  return path.join(TEMP_DIR, `${jobId}${TEMP_EXTENSION}`);
-}
 
 /** The final path (relative to the spool directory) of a job's document received at `receivedAt`. */
 export function documentPathFor(jobId: string, receivedAt: Date): string {

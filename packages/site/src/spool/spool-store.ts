@@ -10,6 +10,7 @@ import path from 'node:path';
 import { type Readable } from 'node:stream';
 import { describeError, ErrorCode, QuireError } from '@quire/common';
 import { DOCUMENTS_DIR, DurableDirectories, resolveInSpool, TEMP_DIR, TEMP_EXTENSION } from './spool-layout';
+import { TempFileReserve } from './spool-temp-files';
 import { type SpooledDocument, writeSpoolDocument } from './spool-writer';
 
 /** How a document is received: when (its month directory) and the size limit to enforce while streaming. */
@@ -21,9 +22,11 @@ export interface SpoolWriteOptions {
 /** The site's spool directory. */
 export class SpoolStore {
   private readonly directories: DurableDirectories;
+  private readonly tempFiles: TempFileReserve;
 
   constructor(readonly dir: string) {
     this.directories = new DurableDirectories(dir);
+    this.tempFiles = new TempFileReserve(path.join(dir, TEMP_DIR));
   }
 
   /** Create the spool's sub-directories if missing; call once at start-up, before any write. */
@@ -38,10 +41,21 @@ export class SpoolStore {
     return writeSpoolDocument(source, {
       spoolDir: this.dir,
       directories: this.directories,
+      tempFiles: this.tempFiles,
       jobId,
       receivedAt: options.receivedAt,
       maxSizeMb: options.maxSizeMb,
     });
+  }
+
+  /** True when `name` (in `tmp/`) is an empty file this process keeps in reserve, not a job's upload. */
+  isReservedTempFile(name: string): boolean {
+    return this.tempFiles.holds(name);
+  }
+
+  /** Release the temp files kept in reserve; writes after this are refused. */
+  close(): void {
+    this.tempFiles.close();
   }
 
   /** The absolute path of a stored document (refusing paths outside the spool). */
@@ -83,12 +97,16 @@ export class SpoolStore {
     }
   }
 
-  /** Remove every leftover `tmp/*.part` file (partial uploads from before a crash); returns their names. */
+  /**
+   * Remove every leftover `tmp/*.part` file (partial uploads and unused reserved files from before a crash, never
+   * this process's own reserve); returns their names.
+   */
   async removeTempFiles(): Promise<string[]> {
     const tempDir = path.join(this.dir, TEMP_DIR);
     const removed: string[] = [];
     for (const entry of await readdir(tempDir, { withFileTypes: true })) {
       if (!entry.isFile() || !entry.name.endsWith(TEMP_EXTENSION)) continue;
+      if (this.isReservedTempFile(entry.name)) continue;
       await rm(path.join(tempDir, entry.name), { force: true });
       removed.push(path.join(TEMP_DIR, entry.name));
     }

@@ -53,7 +53,7 @@ describe('spool writer and store', () => {
 
   function spoolEntries() {
     return {
-      temp: readdirSync(path.join(store.dir, 'tmp')),
+      temp: readdirSync(path.join(store.dir, 'tmp')).filter((name) => !store.isReservedTempFile(name)),
       documents: readdirSync(path.join(store.dir, 'jobs'), { recursive: true }).filter((name) =>
         String(name).endsWith('.prn'),
       ),
@@ -218,11 +218,32 @@ describe('spool writer and store', () => {
     }
   });
 
+  it('keeps empty temp files in reserve, and recovery never removes them', async () => {
+    await store.write(newId(), Readable.from([Buffer.from('one')]), { receivedAt, maxSizeMb: 1 });
+    const reserved = readdirSync(path.join(store.dir, 'tmp')).filter((name) =>
+      store.isReservedTempFile(name),
+    );
+    expect(reserved.length).to.be.greaterThan(0);
+    expect(await store.removeTempFiles()).to.deep.equal([]);
+    const second = await store.write(newId(), Readable.from([Buffer.from('two')]), {
+      receivedAt,
+      maxSizeMb: 1,
+    });
+    expect(readFileSync(store.absolutePath(second.relativePath), 'utf8')).to.equal('two');
+    store.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(readdirSync(path.join(store.dir, 'tmp'))).to.deep.equal([]);
+    const refused = await store
+      .write(newId(), Readable.from([Buffer.from('three')]), { receivedAt, maxSizeMb: 1 })
+      .catch((err: unknown) => err);
+    expect(isQuireError(refused, ErrorCode.NotReady)).to.equal(true);
+  });
+
   it('removes leftover temp files only', async () => {
     writeFileSync(path.join(store.dir, 'tmp', `${newId()}.part`), 'partial');
     writeFileSync(path.join(store.dir, 'tmp', 'README'), 'not ours');
     const removed = await store.removeTempFiles();
     expect(removed).to.have.length(1);
-    expect(readdirSync(path.join(store.dir, 'tmp'))).to.deep.equal(['README']);
+    expect(spoolEntries().temp).to.deep.equal(['README']);
   });
 });

@@ -3,7 +3,7 @@
  *
  * Every byte passes a meter that counts, hashes (sha256) and keeps the first 64 KiB (the head, used for user
  * detection from PJL and later for PDL sniffing), and refuses the job as soon as it grows past the size limit.
- * The temp file is created before the first byte is read. Then:
+ * The temp file (made ahead of need, spool-temp-files.ts) is taken before the first byte is read. Then:
  * - a small document (up to SMALL_DOCUMENT_BYTES, most print jobs) is gathered in memory and written with one
  *   system call on the event loop (the page cache takes it in microseconds), then fsynced on the thread pool:
  *   one hand-off to another thread instead of one per chunk, which under load is what a job cost;
@@ -23,7 +23,6 @@ import {
   closeSync,
   createWriteStream,
   fsync,
-  openSync,
   renameSync,
   writeSync,
   writevSync,
@@ -34,7 +33,8 @@ import path from 'node:path';
 import { finished, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describeError, ErrorCode, isQuireError, QuireError } from '@quire/common';
-import { documentPathFor, syncDirectory, tempPathFor, type DurableDirectories } from './spool-layout';
+import { documentPathFor, syncDirectory, type DurableDirectories } from './spool-layout';
+import { type TempFileReserve } from './spool-temp-files';
 
 /** How much of the start of a document is kept in memory for detection and analysis. */
 export const HEAD_BYTES = 64 * 1024;
@@ -60,6 +60,8 @@ export interface SpooledDocument {
 export interface SpoolWriteRequest {
   spoolDir: string;
   directories: DurableDirectories;
+  /** Where the document's temp file comes from (made ahead of need). */
+  tempFiles: TempFileReserve;
   jobId: string;
   /** Files the document under this month. */
   receivedAt: Date;
@@ -134,12 +136,12 @@ function spoolError(err: unknown, doing: string): QuireError {
 }
 
 /**
- * Create the temp file, exclusively, and return its descriptor. Creating it before anything is read means a spool
- * that cannot take the file fails before the source is touched.
+ * A temp file for the document, taken before anything is read, so a spool that cannot take the file fails
+ * before the source is touched.
  */
-function openTempFile(file: string): number {
+async function takeTempFile(tempFiles: TempFileReserve) {
   try {
-    return openSync(file, 'wx', 0o640);
+    return await tempFiles.take();
   } catch (err) {
     throw spoolError(err, 'create a spool file');
   }
@@ -258,8 +260,7 @@ export async function writeSpoolDocument(
   source: Readable,
   request: SpoolWriteRequest,
 ): Promise<SpooledDocument> {
-  const tempFile = path.join(request.spoolDir, tempPathFor(request.jobId));
-  const fd = openTempFile(tempFile);
+  const { fd, file: tempFile } = await takeTempFile(request.tempFiles);
   const meter = new DocumentMeter(request.maxSizeMb);
   let fdOwned = true;
   try {
