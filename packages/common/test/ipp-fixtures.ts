@@ -93,17 +93,8 @@ export function everyTagMessage(): IppMessage {
   return message;
 }
 
-/** A small deterministic PRNG (mulberry32), so fuzz runs are reproducible from their seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator fuzz runs use, so they are reproducible from their seed. */
+export { seededRandom } from '@quire/testkit';
 
 /**
  * One mutation of `input`: a bit flip, a truncation, a tampered length field, a random splice from `donor`,

@@ -11,6 +11,7 @@
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { expect } from 'chai';
+import { seededRandom } from '@quire/testkit';
 import { sha256Of } from './lpd-intake-double';
 import { eventually, type LpdHarness, startLpdHarness } from './lpd-harness';
 import { controlFile, controlFileHeader, dataFileHeader, TestConnection } from './lpd-test-client';
@@ -22,17 +23,6 @@ const CLOSE_DEADLINE_MS = 10_000;
 const HEAP_BUDGET_BYTES = 64 * 1024 * 1024;
 
 type Rng = () => number;
-
-/** mulberry32: small, fast and good enough to drive mutations reproducibly. */
-function seededRng(seed: number): Rng {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = Math.imul(state ^ (state >>> 15), 1 | state);
-    mixed = (mixed + Math.imul(mixed ^ (mixed >>> 7), 61 | mixed)) ^ mixed;
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const integer = (rng: Rng, below: number): number => Math.floor(rng() * below);
 const pick = <T>(rng: Rng, items: readonly T[]): T => items[integer(rng, items.length)];
@@ -141,7 +131,7 @@ interface FuzzCase {
 }
 
 function buildCase(index: number): FuzzCase {
-  const rng = seededRng(SEED + index);
+  const rng = seededRandom(SEED + index);
   const template = rng() < 0.75 ? receiveJobTemplate(rng) : otherCommandTemplate(rng);
   const intact = rng() < 0.1;
   const roll = rng();
@@ -213,7 +203,7 @@ describe('LPD fuzzing', function () {
           const index = next++;
           const fuzzCase = buildCase(index);
           if (fuzzCase.expectedSha256 !== null) expected.push(fuzzCase.expectedSha256);
-          const outcome = await deliver(harness.port, fuzzCase, seededRng(~(SEED + index)));
+          const outcome = await deliver(harness.port, fuzzCase, seededRandom(~(SEED + index)));
           outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
           if (outcome === 'never-closed') notClosed.push(index);
         }

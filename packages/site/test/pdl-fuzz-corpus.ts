@@ -10,7 +10,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { runCommand } from '@quire/testkit';
+import { runCommand, seededRandom } from '@quire/testkit';
 import { detectPdl } from '../src/pdl/detect';
 import { type PdlName } from '../src/pdl/pdl-types';
 import { PdfBuilder, simpleDocument, streamBody } from './pdl-pdf-builder';
@@ -55,18 +55,6 @@ export interface Mutation {
 }
 
 const UEL = '\x1b%-12345X';
-
-/** A small deterministic generator (mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function threePageSpec(style: Style, papers: PsSpec['papers'], copies: number | null = 2): PsSpec {
   return {
@@ -368,7 +356,7 @@ function pickWeighted(corpus: readonly CorpusFile[], next: Random): CorpusFile {
 
 /** The `index`th mutation of the run seeded `seed`: which file, which damage, the bytes. Pure. */
 export function mutationAt(corpus: readonly CorpusFile[], seed: number, index: number): Mutation {
-  const next = mulberry32(Math.imul(index + 1, 0x9e3779b1) ^ seed);
+  const next = seededRandom(Math.imul(index + 1, 0x9e3779b1) ^ seed);
   const source = pickWeighted(corpus, next);
   const kind = MUTATION_KINDS[below(next, MUTATION_KINDS.length)];
   const other = corpus[below(next, corpus.length)].bytes;

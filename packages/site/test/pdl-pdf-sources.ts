@@ -4,6 +4,7 @@
  * ghostscript's pdfwrite writes colour (rg/k fills, coloured text and strokes, colour and grey images, image
  * masks, shadings) and mono (grey, K-only CMYK, equal-RGB greys, grey images and gradients) appears in the corpus.
  */
+import { seededRandom } from '@quire/testkit';
 
 /** One page of a source: the construct it paints and its paper. */
 export interface SourcePage {
@@ -90,17 +91,8 @@ export const GREY_RGB_IMAGE = {
   ].join('\n'),
 };
 
-/** A small deterministic generator (mulberry32), so the corpus is the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator the corpus is built with, so it is the same on every run. */
+export { seededRandom };
 
 /**
  * A source of `pageCount` pages; `colourShare` of them (at random) paint a colour construct, the others a mono one

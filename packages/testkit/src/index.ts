@@ -33,3 +33,4 @@ export {
   prepareIpptoolSuites,
   runIpptool,
 } from './ipptool';
+export * from './random';
