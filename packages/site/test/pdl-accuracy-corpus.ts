@@ -184,34 +184,19 @@ export function sourceCopies(source: AccuracySource): number {
 }
 
 /**
- * A construct an analyser is known to get wrong on one device, painted there with a stand-in of the same
- * colour until the analyser is fixed (the test lists each one and why).
- */
-export interface LeftOut {
-  device: Device;
-  construct: string;
-  standIn: string;
-  reason: string;
-}
-
-/**
  * The pages of a source as `renderWithGs` takes them: a black label, then the construct at half size
  * (shadings become one strip per device pixel in PCL XL, megabytes a page at full size).
  */
-function sourcePages(source: AccuracySource, device: Device, leftOut: readonly LeftOut[]): SourcePage[] {
-  return source.pages.map((page, i) => {
-    const standIn = leftOut.find((entry) => entry.device === device && entry.construct === page.construct);
-    const construct = standIn?.standIn ?? page.construct;
-    return {
-      color: page.colour,
-      size: PAPER_POINTS[page.paper],
-      paint: [
-        '/Helvetica findfont 14 scalefont setfont 0 setgray',
-        `72 40 moveto (${source.name} page ${i + 1}: ${construct}) show`,
-        `gsave 0.5 0.5 scale ${CONSTRUCTS[construct].ps} grestore`,
-      ].join('\n'),
-    };
-  });
+function sourcePages(source: AccuracySource): SourcePage[] {
+  return source.pages.map((page, i) => ({
+    color: page.colour,
+    size: PAPER_POINTS[page.paper],
+    paint: [
+      '/Helvetica findfont 14 scalefont setfont 0 setgray',
+      `72 40 moveto (${source.name} page ${i + 1}: ${page.construct}) show`,
+      `gsave 0.5 0.5 scale ${CONSTRUCTS[page.construct].ps} grestore`,
+    ].join('\n'),
+  }));
 }
 
 /** The PJL variables a file of `source` rendered on `device` carries in a header, in the order written. */
@@ -280,13 +265,12 @@ function withSetupSection(data: Buffer, source: AccuracySource): Buffer {
 async function renderFile(
   dir: string,
   task: { source: AccuracySource; device: Device; index: number },
-  leftOut: readonly LeftOut[],
 ): Promise<CorpusFile> {
   const { source, device, index } = task;
   const name = `${source.name}-${device}`;
   const carriers = DEVICE_CARRIERS[device];
   const inProgram = carriers.copies === 'native' ? source.pageDevice : null;
-  const rendered = await renderWithGs(dir, name, device, sourcePages(source, device, leftOut), {
+  const rendered = await renderWithGs(dir, name, device, sourcePages(source), {
     duplex: carriers.duplex === 'native' && source.duplex !== 'simplex' ? source.duplex : undefined,
     copies: inProgram?.copies,
     copiesVia: inProgram?.via,
@@ -308,25 +292,20 @@ async function renderFile(
 }
 
 /**
- * Render every source on every device into `dir`, at most `concurrency` ghostscript processes at once,
- * painting the `leftOut` constructs with their stand-ins. Throws with gs's output when gs fails.
+ * Render every source on every device into `dir`, at most `concurrency` ghostscript processes at once. Throws
+ * with gs's output when gs fails.
  */
 export async function renderCorpus(
   dir: string,
   sources: readonly AccuracySource[],
-  options: { concurrency: number; leftOut: readonly LeftOut[] },
+  options: { concurrency: number },
 ): Promise<CorpusFile[]> {
-  for (const entry of options.leftOut) {
-    if (CONSTRUCTS[entry.standIn]?.colour !== CONSTRUCTS[entry.construct]?.colour) {
-      throw new Error(`${entry.standIn} cannot stand in for ${entry.construct}: not the same colour`);
-    }
-  }
   const tasks = sources.flatMap((source, index) => DEVICES.map((device) => ({ source, device, index })));
   const files: CorpusFile[] = new Array<CorpusFile>(tasks.length);
   let taken = 0;
   const lane = async (): Promise<void> => {
     for (let at = taken++; at < tasks.length; at = taken++) {
-      files[at] = await renderFile(dir, tasks[at], options.leftOut);
+      files[at] = await renderFile(dir, tasks[at]);
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, lane));

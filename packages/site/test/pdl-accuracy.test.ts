@@ -21,9 +21,8 @@
  * see DEVICE_CARRIERS), so duplex and copies are still checked on every file. gs's pxlmono asks for
  * `RENDERMODE=GRAYSCALE`, and the analysis warns that it counted every page mono.
  *
- * Left out until the analyser is fixed (LEFT_OUT): in ps2write files, the pages the source paints with a grey
- * shading are painted with a grey image instead. ps2write turns a shading into an RGB inline image, and the
- * PostScript analyser judges inline images by colour space alone, so a black-to-white ramp counts as colour.
+ * Every construct is checked on every device, grey shadings in ps2write files included: ps2write writes a
+ * shading as an RGB inline image, which the PostScript analyser proves grey from its pixels.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -39,7 +38,6 @@ import {
   DEVICES,
   type Device,
   type ExpectedAnalysis,
-  type LeftOut,
   accuracySources,
   expectedAnalysis,
   renderCorpus,
@@ -50,18 +48,6 @@ const RANDOM_SOURCES = 37;
 const SEED = 20250604;
 const GS_PROCESSES = 2;
 const WORKERS = 2;
-
-/** Constructs an analyser gets wrong on a device, painted there with a stand-in until fixed. */
-const LEFT_OUT: LeftOut[] = [
-  {
-    device: 'ps2write',
-    construct: 'grey-shading',
-    standIn: 'grey-image',
-    reason:
-      'ps2write writes a shading as an RGB inline image; the PostScript analyser judges inline images ' +
-      'by colour space alone (postscript-pdf.ts, Ps2WriteContent.inlineImage): a grey ramp counts as colour',
-  },
-];
 
 /** The tapped worker writes each part's page list, a JSON line, to the document's path plus this suffix. */
 const PAGES_SUFFIX = '.pages.jsonl';
@@ -182,7 +168,7 @@ describe('PDL accuracy: a ghostscript corpus through the analysis worker pool', 
     await ensureDebianPackages(['ghostscript']);
     dir = await mkdtemp(path.join(tmpdir(), 'quire-pdl-accuracy-'));
     const started = Date.now();
-    const files = await renderCorpus(dir, sources, { concurrency: GS_PROCESSES, leftOut: LEFT_OUT });
+    const files = await renderCorpus(dir, sources, { concurrency: GS_PROCESSES });
     const rendered = Date.now();
     const workerScript = path.join(dir, 'tapped-worker.js');
     await writeFile(workerScript, TAPPED_WORKER);

@@ -80,11 +80,13 @@ describe('enhanced mode: ghostscript inkcov', function () {
     expect(Math.max(...greys)).to.equal(0);
   });
 
-  it('corrects what standard mode cannot see: an RGB image of grey pixels', async () => {
+  it('corrects what standard mode cannot see: an RGB image of grey pixels built at run time', async () => {
+    // Standard mode reads an image's pixels when they are in the file; here they are made by the program.
     const job = path.join(dir, 'grey-rgb-image.ps');
     writeFileSync(
       job,
-      '%!PS\n100 100 translate 99 99 scale 2 1 8 [2 0 0 1 0 0] {<404040c0c0c0>} false 3 colorimage showpage\n',
+      '%!PS\n/s 6 string def 0 1 5 { s exch 64 put } for\n' +
+        '100 100 translate 99 99 scale 2 1 8 [2 0 0 1 0 0] { s } false 3 colorimage showpage\n',
     );
     const standard = await analysePostScript(
       { path: job, offset: 0, length: statSync(job).size },

@@ -182,10 +182,15 @@ describe('PostScript analyser: decisions and limits', function () {
   });
 
   it('survives hostile programs: endless loops, deep recursion, huge counts, unbalanced syntax', async () => {
-    const job = '%!PS\n{ } loop /a { a } def a 1000000000 { showpage } repeat ) } ] >> <abc (unclosed';
+    const job = '%!PS\n{ } loop 1000000000 { showpage } repeat ) } ] >> <abc (unclosed';
     const result = await analyse(job);
     expect(result.pages).to.have.length(0);
     expect(result.warnings.join()).to.contain('no page found');
+    // Endless recursion overflows the execution stack, which ends the job before the loop of pages.
+    const recursive = await analyse(`%!PS\n/a { a } def a ${job.slice(5)}`);
+    expect(recursive.pages).to.have.length(0);
+    expect(recursive.partial).to.equal(false);
+    expect(recursive.warnings.join()).to.contain('execstackoverflow');
   });
 
   it('keeps memory and time bounded on jobs built to exhaust them', async () => {

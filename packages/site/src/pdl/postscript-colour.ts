@@ -9,7 +9,8 @@
  * computed at run time). Components within {@link COMPONENT_TOLERANCE} count as equal: 8-bit greys written as
  * reals (0.300049) must stay grey, and a difference below half an 8-bit step is not visible.
  *
- * Images are judged by their colour space, not their pixels: an RGB image of a grey photo counts as colour.
+ * Here images are judged by their colour space ({@link imageClass}); an RGB or CMYK image whose samples are in
+ * the job is then looked at pixel by pixel (postscript-image-pixels.ts), so a grey photo in RGB counts as grey.
  */
 
 export type ColourClass = 'gray' | 'color' | 'unknown';

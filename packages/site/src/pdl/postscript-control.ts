@@ -106,8 +106,10 @@ export const CONTROL_OPERATORS: Record<string, Builtin> = {
   },
   stopped: (ps) => {
     ps.execValue(ps.pop());
-    if (ps.unwinding === 'stop') {
+    // An error raised inside a speculative branch unwinds the whole branch (see postscript-interp.ts).
+    if (ps.unwinding === 'stop' && !(ps.speculative && ps.raisedError !== null)) {
       ps.unwinding = null;
+      ps.raisedError = null;
       ps.push(true);
     } else ps.push(false);
   },

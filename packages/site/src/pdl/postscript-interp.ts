@@ -5,31 +5,36 @@
  * procedures, `bind`, conditions and loops; everything else is an unknown operator, which clears its operands.
  *
  * Where the program's path cannot be decided (a condition on a value the interpreter cannot compute, a loop of
- * unknown count, recursion too deep), the branch is run "speculatively": definitions it makes are kept, a
- * `showpage` in it makes the page count undecidable, colour it paints is unknown. The analyser then prefers
- * DSC comments (see postscript.ts). Work is bounded: per-loop iteration cap, call depth cap, caps on nesting and on
- * the stacks, a memory budget for stored procedure bodies and definitions, and the job deadline, checked every
- * 16 384 steps.
+ * unknown count), the branch is run "speculatively": definitions it makes are kept, a `showpage` in it makes the
+ * page count undecidable, colour it paints is unknown. The analyser then prefers DSC comments (see postscript.ts).
+ *
+ * Calls nest at most {@link MAX_EXEC_DEPTH} deep, as the execution stack of a real interpreter is bounded: one
+ * more raises `execstackoverflow`, which `stopped` catches as in PostScript. Uncaught (like a `stop` or `exit`
+ * with nothing to catch it), the error ends the job as a printer ends it: the pages shown before it count,
+ * nothing after it runs (postscript-pages.ts). So a procedure that calls itself and shows a page each time gives
+ * a fixed count, not one that grows until the deadline. Inside a speculative branch, the overflow unwinds every
+ * enclosing branch (a `stopped` there does not catch it): that branch may not run at all, and running it on
+ * would only multiply the work.
+ *
+ * Work is bounded: per-loop iteration cap, the execution depth, caps on nesting and on the stacks, a memory
+ * budget for stored procedure bodies and definitions, and the job deadline, checked every 16 384 steps.
  */
 import { type ColourClass } from './postscript-colour';
-import { DictionaryStack, ItemBudget } from './postscript-dicts';
-import { GRAPHICS_OPERATORS, initialGraphics } from './postscript-graphics';
+import { GRAPHICS_OPERATORS } from './postscript-graphics';
 import { IMAGE_OPERATORS } from './postscript-images';
 import { type PsToken, TokenKind } from './postscript-lexer';
 import { BASIC_OPERATORS } from './postscript-operators';
 import { PROGRAM_DATA_OPERATORS } from './postscript-program-data';
+import { PsState } from './postscript-state';
 import {
   type Builtin,
   type DataSkipper,
   type ExitSignal,
   type GraphicsState,
-  isMark,
   isProc,
   type PageSink,
-  type PsDict,
   type PsMachine,
   type PsProc,
-  type PsSave,
   type PsValue,
 } from './postscript-values';
 
@@ -64,71 +69,55 @@ const BUILTINS = new Map<string, Builtin>(
   }),
 );
 
-const MAX_CALL_DEPTH = 100;
-const MAX_STACK = 10_000;
-const MAX_GSAVE_DEPTH = 1_000;
-const MAX_SAVE_LEVELS = 256;
+/**
+ * Procedure calls (and executable names run through a value) nested at once. PLRM 3rd ed. Appendix B gives 250
+ * as the execution stack limit of printers; ghostscript's MaxExecStack is 5000 entries, but the interpreter
+ * recurses in JavaScript, several frames per call, and 250 levels stay well inside Node's default stack.
+ */
+export const MAX_EXEC_DEPTH = 250;
 const MAX_PROC_NESTING = 256;
 const DEADLINE_CHECK_MASK = 0x3fff;
 
-interface SaveFrame {
-  journalPosition: number;
-  graphics: GraphicsState;
-  gstackLength: number;
-}
 interface OpenBody {
   items: PsValue[];
   complete: boolean;
 }
 
 /** See the file comment. Feed it tokens with {@link token}. */
-export class PsInterpreter implements PsMachine {
-  readonly stack: PsValue[] = [];
-  graphics: GraphicsState = initialGraphics();
+export class PsInterpreter extends PsState implements PsMachine {
   unwinding: ExitSignal = null;
+  raisedError: string | null = null;
   /** Why the current branch runs speculatively, for the warning a `showpage` in it raises. */
   speculationReason = '';
   nameHook: NameHook | null = null;
-  readonly pages: PageSink;
   readonly data: DataSkipper;
-  private readonly gstack: GraphicsState[] = [];
-  private readonly saves: SaveFrame[] = [];
   private readonly bodies: OpenBody[] = [];
   /** `{` seen past {@link MAX_PROC_NESTING}: counted so their `}` balance, their contents dropped. */
   private nestingOverflow = 0;
   private depth = 0;
   private speculation = 0;
   private steps = 0;
-  private readonly budget: ItemBudget;
-  private readonly dicts: DictionaryStack;
+  /** Why the job ended before its end (an uncaught error), or null while it runs. */
+  private endReason: string | null = null;
 
   constructor(private readonly options: InterpreterOptions) {
-    this.pages = options.pages;
+    super(options.pages, options.itemBudget);
     this.data = options.data;
-    this.budget = new ItemBudget(options.itemBudget);
-    this.dicts = new DictionaryStack(this.budget, () =>
-      this.pages.notice('the job defines more than the memory budget allows; later definitions were ignored'),
-    );
-  }
-
-  get globalDict(): PsDict {
-    return this.dicts.globalDict;
-  }
-
-  get systemDict(): PsDict {
-    return this.dicts.systemDict;
-  }
-
-  get currentDict(): PsDict {
-    return this.dicts.current;
   }
 
   get speculative(): boolean {
     return this.speculation > 0;
   }
 
+  /** True once an uncaught error ended the job: the rest of the program is not run. */
+  get ended(): boolean {
+    return this.endReason !== null;
+  }
+
   /** Executes (or, inside `{ }`, stores) one token from the tokenizer. */
   token(token: PsToken): void {
+    // A printer flushes what follows an error that ended the job.
+    if (this.endReason !== null) return;
     switch (token.kind) {
       case TokenKind.ProcOpen:
         if (this.bodies.length < MAX_PROC_NESTING) this.bodies.push({ items: [], complete: true });
@@ -152,11 +141,27 @@ export class PsInterpreter implements PsMachine {
       case TokenKind.Name:
         if (this.bodies.length > 0) this.append({ k: 'exec', v: token.text });
         else this.execName(token.text);
-        return;
+        break;
       default:
         if (this.bodies.length > 0) this.append(this.itemFor(token));
         else this.execItem(this.itemFor(token));
     }
+    if (this.unwinding !== null) this.endJob();
+  }
+
+  /** An error, `stop` or `exit` reached the top level with nothing to catch it: the job ends there. */
+  private endJob(): void {
+    const reason =
+      this.raisedError !== null
+        ? `${this.raisedError} (procedure calls nest deeper than ${MAX_EXEC_DEPTH})`
+        : this.unwinding === 'stop'
+          ? 'stop outside any stopped context'
+          : 'invalidexit (exit outside any loop)';
+    this.unwinding = null;
+    this.raisedError = null;
+    this.stack.length = 0;
+    this.endReason = reason;
+    this.pages.endJob(reason);
   }
 
   private itemFor(token: PsToken): PsValue {
@@ -230,16 +235,24 @@ export class PsInterpreter implements PsMachine {
     if (isProc(value)) return this.call(value);
     if (value !== null && typeof value === 'object') {
       if (value.k === 'op') return this.execOperator(value.v);
-      if (value.k === 'exec') return this.execName(value.v);
+      if (value.k === 'exec') return this.execAlias(value.v);
     }
     this.push(value);
   }
 
-  private call(proc: PsProc): void {
-    if (this.depth >= MAX_CALL_DEPTH) {
-      this.pages.undecidable(`procedure calls nest deeper than ${MAX_CALL_DEPTH}`);
-      return;
+  /** A name whose value is an executable name (`/a /b cvx def`) nests like a call: `/a /a cvx def a` recurses. */
+  private execAlias(name: string): void {
+    if (this.depth >= MAX_EXEC_DEPTH) return this.execStackOverflow();
+    this.depth += 1;
+    try {
+      this.execName(name);
+    } finally {
+      this.depth -= 1;
     }
+  }
+
+  private call(proc: PsProc): void {
+    if (this.depth >= MAX_EXEC_DEPTH) return this.execStackOverflow();
     if (!proc.complete) this.pages.undecidable('a procedure was too large to keep within the memory budget');
     this.tick(); // an empty body run in a loop must still reach the deadline check
     this.depth += 1;
@@ -253,6 +266,16 @@ export class PsInterpreter implements PsMachine {
     }
   }
 
+  private execStackOverflow(): void {
+    if (this.speculative) {
+      this.pages.undecidable(
+        `procedure calls nest deeper than ${MAX_EXEC_DEPTH} in a branch the scanner cannot evaluate`,
+      );
+    }
+    this.raisedError = 'execstackoverflow';
+    this.unwinding = 'stop';
+  }
+
   speculate(procs: PsProc[], reason: string): void {
     const height = this.stack.length;
     const before = this.graphics;
@@ -263,7 +286,10 @@ export class PsInterpreter implements PsMachine {
     try {
       for (const proc of procs) {
         this.call(proc);
+        // An overflow unwinds every enclosing speculative branch (see the file comment).
+        if (this.raisedError !== null && this.speculation > 1) break;
         this.unwinding = null;
+        this.raisedError = null;
         deltas.push(this.stack.length - height);
         this.stack.length = Math.min(this.stack.length, height);
       }
@@ -292,8 +318,9 @@ export class PsInterpreter implements PsMachine {
   /**
    * PLRM `bind`: operator names become operators in `proc` and, recursively, in its nested procedures, which it
    * makes read-only; a read-only one is left alone, as in PostScript, so each is walked once (and loops end).
+   * Procedures a program nests deeper than the tokenizer allows (built at run time) are bound to that depth.
    */
-  bind(proc: PsProc): void {
+  bind(proc: PsProc, level = 0): void {
     const body = proc.body;
     for (let index = 0; index < body.length; index += 1) {
       const item = body[index];
@@ -301,7 +328,7 @@ export class PsInterpreter implements PsMachine {
       if (item.k === 'proc') {
         if (item.readOnly) continue;
         item.readOnly = true;
-        this.bind(item);
+        if (level < MAX_PROC_NESTING) this.bind(item, level + 1);
       } else if (item.k === 'exec') {
         const value = this.lookup(item.v);
         if (value === undefined && BUILTINS.has(item.v)) body[index] = { k: 'op', v: item.v };
@@ -317,88 +344,6 @@ export class PsInterpreter implements PsMachine {
 
   isOperator(name: string): boolean {
     return BUILTINS.has(name);
-  }
-
-  push(value: PsValue): void {
-    if (this.stack.length >= MAX_STACK) this.stack.splice(0, MAX_STACK / 2);
-    this.stack.push(value);
-  }
-
-  pop(): PsValue {
-    return this.stack.length > 0 ? (this.stack.pop() as PsValue) : null;
-  }
-
-  popNumber(): number | null {
-    const value = this.pop();
-    return typeof value === 'number' && Number.isFinite(value) ? value : null;
-  }
-
-  popMany(count: number): PsValue[] {
-    const values = new Array<PsValue>(count).fill(null);
-    for (let i = count - 1; i >= 0 && this.stack.length > 0; i -= 1) values[i] = this.stack.pop() as PsValue;
-    return values;
-  }
-
-  clearToMark(): void {
-    let at = this.stack.length;
-    while (at > 0 && !isMark(this.stack[at - 1])) at -= 1;
-    this.stack.length = at;
-  }
-
-  lookup(name: string): PsValue | undefined {
-    return this.dicts.lookup(name);
-  }
-
-  holderOf(name: string): PsDict | undefined {
-    return this.dicts.holderOf(name);
-  }
-
-  beginDict(dict: PsDict): void {
-    this.dicts.begin(dict);
-  }
-
-  endDict(): void {
-    this.dicts.end();
-  }
-
-  define(key: string, value: PsValue): void {
-    this.store(this.dicts.current, key, value);
-  }
-
-  store(dict: PsDict, key: string, value: PsValue): void {
-    if (this.dicts.store(dict, key, value) && key === '#copies' && typeof value === 'number') {
-      this.pages.setCopies(value);
-    }
-  }
-
-  save(): PsSave {
-    if (this.saves.length >= MAX_SAVE_LEVELS) return { k: 'save', level: -1 };
-    this.saves.push({
-      journalPosition: this.dicts.mark(),
-      graphics: this.graphics,
-      gstackLength: this.gstack.length,
-    });
-    return { k: 'save', level: this.saves.length };
-  }
-
-  restore(save: PsValue): void {
-    const level =
-      save !== null && typeof save === 'object' && save.k === 'save' ? save.level : this.saves.length;
-    if (level < 1 || level > this.saves.length) return;
-    const frame = this.saves[level - 1];
-    this.dicts.revert(frame.journalPosition, this.saves.length - level + 1);
-    this.graphics = frame.graphics;
-    this.gstack.length = Math.min(this.gstack.length, frame.gstackLength);
-    this.saves.length = level - 1;
-  }
-
-  gsave(): void {
-    if (this.gstack.length < MAX_GSAVE_DEPTH) this.gstack.push(this.graphics);
-  }
-
-  grestore(): void {
-    const floor = this.saves.length > 0 ? this.saves[this.saves.length - 1].gstackLength : 0;
-    if (this.gstack.length > floor) this.graphics = this.gstack.pop() as GraphicsState;
   }
 }
 

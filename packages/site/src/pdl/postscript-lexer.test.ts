@@ -162,4 +162,70 @@ describe('PsLexer', () => {
       ),
     ).to.deep.equal(['name:image', 'name:fill']);
   });
+
+  it('hands the skipped bytes to a collector, without the end marker, whatever the chunk boundaries', () => {
+    const job = Buffer.from('a\r\n0123~>b\nc 4567\n89 d\ne\nxyz EI\nf g\nraw\nh', 'latin1');
+    const start: Record<string, (lexer: PsLexer) => void> = {
+      'name:a': (lexer) => lexer.skipUntil('~>'),
+      'name:c': (lexer) => lexer.skipHexDigits(6),
+      'name:e': (lexer) => lexer.skipInlineImage(),
+      'name:g': (lexer) => lexer.skipBytes(3),
+    };
+    for (const size of [1, 2, 3, 5, job.length]) {
+      const collected: (string | null)[] = [];
+      const events = tokenize(
+        job,
+        () => size,
+        (event, lexer) => {
+          start[event]?.(lexer);
+          if (start[event])
+            lexer.collectSkipped({
+              cap: 100,
+              done: (data) => collected.push(data && data.toString('latin1')),
+            });
+        },
+      );
+      expect(events, `chunks of ${size}`).to.deep.equal([
+        'name:a',
+        'name:b',
+        'name:c',
+        'name:d',
+        'name:e',
+        'name:f',
+        'name:g',
+        'name:h',
+      ]);
+      expect(collected, `chunks of ${size}`).to.deep.equal(['0123', '4567\n89', 'xyz', 'raw']);
+    }
+  });
+
+  it('gives a collector nothing when its data is longer than the cap, cut short, or replaced', () => {
+    type Done = (data: Buffer | null) => void;
+    const collect = (job: string, cap: number, skip: (lexer: PsLexer, done: Done) => void) => {
+      const collected: (string | null)[] = [];
+      const done: Done = (data) => collected.push(data && data.toString('latin1'));
+      tokenize(
+        Buffer.from(job, 'latin1'),
+        () => 4,
+        (event, lexer) => {
+          if (event !== 'name:go') return;
+          skip(lexer, done);
+          lexer.collectSkipped({ cap, done });
+        },
+      );
+      return collected;
+    };
+    const untilEnd = (lexer: PsLexer) => lexer.skipUntil('~>');
+    expect(collect('go 0123456789~> x', 100, untilEnd)).to.deep.equal(['0123456789']);
+    expect(collect('go 0123456789~> x', 4, untilEnd)).to.deep.equal([null]);
+    expect(collect('go 0123', 100, untilEnd)).to.deep.equal([null]);
+    // A second skip started before the data is read (an image drawn twice in a loop) replaces the first.
+    const twice = (lexer: PsLexer, done: Done) => {
+      lexer.skipUntil('~>');
+      lexer.collectSkipped({ cap: 100, done });
+      lexer.skipUntil('~>');
+    };
+    expect(collect('go 0123~> x', 100, twice)).to.deep.equal([null, '0123']);
+    expect(collect('go x', 100, (lexer) => lexer.skipBytes(0))).to.deep.equal(['']);
+  });
 });

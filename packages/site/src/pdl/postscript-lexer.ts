@@ -6,7 +6,7 @@
  * postscript-skip.ts); the one whitespace byte that ends the token before such data belongs to the token.
  */
 import { CHAR_CLASS, CharClass } from './postscript-chars';
-import { DataSkip } from './postscript-skip';
+import { DataSkip, type SkipCollector } from './postscript-skip';
 import { StringKind, StringScanner } from './postscript-strings';
 import { NameHash, nameOf, NOT_A_NUMBER, parseNumber, parseNumberBytes } from './postscript-words';
 
@@ -102,6 +102,11 @@ export class PsLexer {
   /** Skips a PDF inline image's data, through the `EI` that ends it. */
   skipInlineImage(): void {
     this.skip.inlineImage();
+  }
+
+  /** Hands the data of the skip just started to `collector` when the skip ends (see postscript-skip.ts). */
+  collectSkipped(collector: SkipCollector): void {
+    this.skip.collect(collector);
   }
 
   /** Opens a `%%BeginData` section of `bytes` bytes after the comment line just read (null closes it). */
@@ -219,6 +224,7 @@ export class PsLexer {
 
   /** Flushes a token cut off by the end of the data. */
   end(): void {
+    this.skip.abandon();
     if (this.state === State.Word) this.finishWord();
     else if (this.state === State.Comment) this.finishComment();
     this.state = State.Normal;

@@ -351,9 +351,17 @@ const DICTIONARIES: Record<string, Builtin> = {
     const name = keyOf(ps.pop());
     const filter = name === 'SubFileDecode' ? subFileFilter(ps) : name;
     let source = ps.pop();
-    if (isDict(source)) source = ps.pop(); // filter parameters
+    const parameters = isDict(source);
+    if (parameters) source = ps.pop();
     const fromProgram = source !== null && typeof source === 'object' && source.k === 'file' ? source : null;
-    ps.push(fromProgram && filter !== null ? { k: 'file', filters: [...fromProgram.filters, filter] } : null);
+    if (!fromProgram || filter === null) return ps.push(null);
+    // SubFileDecode's parameters are read above; other filters' (predictors, EarlyChange) are not kept.
+    const unread = parameters && name !== 'SubFileDecode';
+    ps.push({
+      k: 'file',
+      filters: [...fromProgram.filters, filter],
+      parameters: fromProgram.parameters === true || unread,
+    });
   },
 };
 

@@ -4,6 +4,9 @@
  * colour painted since the previous one) and by its DSC comments (each `%%Page:` section). The analyser decides
  * afterwards which list to trust (postscript.ts). Paper, duplex and copies follow the page device as the program
  * and its DSC feature comments set it; each page records the paper and duplex in force when it ends.
+ *
+ * A PostScript error the program does not catch ends the job as on a printer: the pages ejected before it count,
+ * the page being painted and everything after it do not ({@link PageTracker.endJob}).
  */
 import { type DuplexMode, type PageFacts } from './pdl-types';
 import { type ColourClass } from './postscript-colour';
@@ -36,6 +39,8 @@ export class PageTracker implements PageSink {
   copies: number | null = null;
   copiesVaried = false;
   overflow = false;
+  /** Why the job ended early (an uncaught PostScript error), or null when it ran to its end. */
+  endedBy: string | null = null;
   /** Once the scan may have been thrown off, a page that showed no colour may have hidden it: unknown. */
   private suspect = false;
   private paper: string | null = null;
@@ -46,15 +51,38 @@ export class PageTracker implements PageSink {
   private inDscPage = false;
   /** Identical page facts share one object, so a million-page job costs a pointer per page. */
   private readonly interned = new Map<string, PageFacts>();
+  /** The paint of an image whose pixels are still being read, or null. */
+  private pendingPaint: { settled: boolean } | null = null;
 
   paint(cls: ColourClass): void {
     this.exec.add(cls);
     if (this.inDscPage) this.dsc.add(cls);
   }
 
+  deferPaint(): (cls: ColourClass) => void {
+    this.settlePendingPaint();
+    const pending = { settled: false };
+    this.pendingPaint = pending;
+    return (cls) => {
+      if (pending.settled) return;
+      pending.settled = true;
+      if (this.pendingPaint === pending) this.pendingPaint = null;
+      this.paint(cls);
+    };
+  }
+
   eject(erase: boolean): void {
+    if (this.endedBy !== null) return;
+    this.settlePendingPaint();
     this.record(this.execPages, this.exec);
     if (erase) this.exec = new Marks();
+  }
+
+  /** Ends the job at an uncaught error: nothing after it is printed, the DSC page under way included. */
+  endJob(reason: string): void {
+    if (this.endedBy !== null) return;
+    this.endedBy = reason;
+    this.inDscPage = false;
   }
 
   undecidable(reason: string): void {
@@ -101,6 +129,8 @@ export class PageTracker implements PageSink {
 
   /** A `%%Page:` comment: the previous DSC page (if any) ends, a new one starts. */
   dscPageStart(): void {
+    if (this.endedBy !== null) return;
+    this.settlePendingPaint();
     if (this.inDscPage) this.record(this.dscPages, this.dsc);
     this.inDscPage = true;
     this.dsc = new Marks();
@@ -108,8 +138,18 @@ export class PageTracker implements PageSink {
 
   /** `%%Trailer`, `%%EOF` or the end of the data: the last DSC page ends. */
   dscEnd(): void {
+    this.settlePendingPaint();
     if (this.inDscPage) this.record(this.dscPages, this.dsc);
     this.inDscPage = false;
+  }
+
+  /** A page ends before the pixels of an image on it were seen: the image counts by its colour space. */
+  private settlePendingPaint(): void {
+    const pending = this.pendingPaint;
+    if (pending === null) return;
+    pending.settled = true;
+    this.pendingPaint = null;
+    this.paint('color');
   }
 
   private record(list: PageFacts[], marks: Marks): void {

@@ -6,6 +6,10 @@
  * objects give the paper and resources, content streams are scanned with the PDF operators below, and every
  * other stream (fonts, functions, images) is skipped to `endstream`. Pages are the DSC pages (ps2write writes
  * exact `%%Page:` comments; the `showpage` is inside the prolog).
+ *
+ * Images in an RGB or CMYK space are judged by their pixels where the data can be decoded (ps2write writes a
+ * grey shading as an RGB inline image, A85 and LZW coded): an inline image paints at its `EI`, an image XObject
+ * is looked at when its stream is skipped, and `Do` uses that verdict (postscript-image-pixels.ts).
  */
 import { mediaNameForPoints } from './media';
 import {
@@ -20,6 +24,7 @@ import {
   spaceForName,
 } from './postscript-colour';
 import { initialGraphics, paintWith, shadingClass, spaceFromValue } from './postscript-graphics';
+import { collectorFor, type PixelTest, pixelTest } from './postscript-image-pixels';
 import { type NameHook, type PsInterpreter } from './postscript-interp';
 import { type PageTracker } from './postscript-pages';
 import {
@@ -34,6 +39,9 @@ import {
   numberArray,
   type PsValue,
 } from './postscript-values';
+
+/** An image dictionary's entry under its full or its abbreviated (inline image) key. */
+type ImageEntry = (full: string, short: string) => PsValue | undefined;
 
 /** Bytes one kept object costs, roughly, for the memory budget. */
 const BYTES_PER_OBJECT = 512;
@@ -121,6 +129,10 @@ const CONTENT_OPS: Record<string, ContentOp> = {
   Q: (_hook, ps) => ps.grestore(),
 };
 
+function isImage(value: PsValue): boolean {
+  return isDict(value) && keyOf(dictGet(value, 'Subtype') ?? null) === 'Image';
+}
+
 /** The {@link NameHook} for ps2write output. See the file comment. */
 export class Ps2WriteContent implements NameHook {
   private readonly objects = new Map<number, PsValue>();
@@ -128,6 +140,8 @@ export class Ps2WriteContent implements NameHook {
   private contents = new Set<number>();
   private resources: PsValue | undefined;
   private inContent = false;
+  /** Image XObjects whose pixels were all seen grey, by object number. */
+  private readonly greyImages = new Set<number>();
 
   private readonly maxObjects: number;
 
@@ -186,20 +200,52 @@ export class Ps2WriteContent implements NameHook {
   resource(category: string, name: PsValue): PsValue | undefined {
     const key = keyOf(name);
     if (key === null) return undefined;
-    return this.resolve(dictGet(this.resolve(dictGet(this.resolve(this.resources), category)), key));
+    return this.resolve(dictGet(this.resolve(this.resourceDict(category)), key));
+  }
+
+  private resourceDict(category: string): PsValue | undefined {
+    return dictGet(this.resolve(this.resources), category);
   }
 
   xObjectClass(ps: PsInterpreter, name: PsValue): ColourClass {
     const xobject = this.resource('XObject', name);
-    if (xobject === undefined || !isDict(xobject)) return 'unknown';
-    if (dictGet(xobject, 'Subtype') === undefined || keyOf(dictGet(xobject, 'Subtype') ?? null) !== 'Image') {
-      return 'unknown';
-    }
+    if (xobject === undefined || !isImage(xobject)) return 'unknown';
     if (dictGet(xobject, 'ImageMask') === true) return ps.graphics.fill.cls;
-    return imageClass(this.space(dictGet(xobject, 'ColorSpace')));
+    const cls = imageClass(this.space(dictGet(xobject, 'ColorSpace')));
+    const key = keyOf(name);
+    const reference = key === null ? undefined : dictGet(this.resolve(this.resourceDict('XObject')), key);
+    const grey =
+      typeof reference === 'object' && reference?.k === 'ref' && this.greyImages.has(reference.num);
+    return cls === 'color' && grey ? 'gray' : cls;
   }
 
-  /** `BI ... ID`: the image dictionary is on the stack above the mark; the data is skipped up to `EI`. */
+  /**
+   * The test of an image's pixels, for a dictionary `entry` reads (full or inline keys), or null when its colour
+   * space decides: it is not colour by its space, it is a mask, or its data cannot be decoded here (DecodeParms).
+   */
+  private imageTest(entry: ImageEntry): PixelTest | null {
+    if (entry('ImageMask', 'IM') === true || entry('DecodeParms', 'DP') !== undefined) return null;
+    const space = this.space(entry('ColorSpace', 'CS'));
+    if (imageClass(space) !== 'color') return null;
+    const filter = this.resolve(entry('Filter', 'F'));
+    const names = (filter === undefined ? [] : isArray(filter) ? filter.items : [filter]).map((f) =>
+      keyOf(f),
+    );
+    if (names.some((name) => name === null)) return null;
+    const layout = {
+      space,
+      width: asNumber(this.resolve(entry('Width', 'W'))),
+      height: asNumber(this.resolve(entry('Height', 'H'))),
+      bitsPerComponent: asNumber(this.resolve(entry('BitsPerComponent', 'BPC')) ?? 8),
+      decode: numberArray(this.resolve(entry('Decode', 'D'))),
+    };
+    return pixelTest(layout, names as string[]);
+  }
+
+  /**
+   * `BI ... ID`: the image dictionary is on the stack above the mark; the data is skipped up to `EI`. An image
+   * that is colour by its space but may be grey by its pixels paints at its `EI`, once they have been seen.
+   */
   inlineImage(ps: PsInterpreter): void {
     const entries: PsValue[] = [];
     while (ps.stack.length > 0 && !isMark(ps.stack[ps.stack.length - 1])) entries.unshift(ps.pop());
@@ -211,8 +257,10 @@ export class Ps2WriteContent implements NameHook {
     }
     const mask = map.get('IM') === true || map.get('ImageMask') === true;
     const cls = mask ? ps.graphics.fill.cls : imageClass(this.space(map.get('CS') ?? map.get('ColorSpace')));
-    paintWith(ps, cls);
+    const test = ps.speculative ? null : this.imageTest((full, short) => map.get(short) ?? map.get(full));
     ps.data.skipInlineImage();
+    if (test === null) paintWith(ps, cls);
+    else ps.data.collectSkipped(collectorFor(test, ps.pages.deferPaint()));
   }
 
   private contentOperator(name: string, ps: PsInterpreter): boolean {
@@ -280,6 +328,19 @@ export class Ps2WriteContent implements NameHook {
       ps.graphics = initialGraphics();
       return;
     }
+    this.skipStream(ps);
+  }
+
+  /** Skips a stream that is not page content; an image XObject's pixels are looked at on the way. */
+  private skipStream(ps: PsInterpreter): void {
+    const dict = ps.stack[ps.stack.length - 1] ?? null;
+    const num = this.currentObject;
+    const test = num !== null && isImage(dict) ? this.imageTest((full) => dictGet(dict, full)) : null;
     ps.data.skipUntil('endstream');
+    if (test === null) return;
+    const remember = (cls: ColourClass) => {
+      if (cls === 'gray' && this.greyImages.size < this.maxObjects) this.greyImages.add(num as number);
+    };
+    ps.data.collectSkipped(collectorFor(test, remember));
   }
 }

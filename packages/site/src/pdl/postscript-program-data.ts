@@ -10,6 +10,8 @@
 import { type Builtin, isProc, type PsFile, type PsMachine, type PsValue } from './postscript-values';
 
 const SUBFILE_PREFIX = 'SubFileDecode:';
+/** Filters whose encoded data carries its own end (`~>`, `>`), which the skip stops at. */
+const SELF_ENDING = new Set(['ASCII85Decode', 'A85', 'ASCIIHexDecode', 'AHx']);
 
 /** True when `value` is `currentfile`, possibly behind filters. */
 export function isProgramFile(value: PsValue | undefined): value is PsFile {
@@ -41,6 +43,19 @@ export function skipFileData(ps: PsMachine, file: PsFile, bytes: number | null):
     ps.data.skipUntil(raw.slice(SUBFILE_PREFIX.length));
   } else return false;
   return true;
+}
+
+/**
+ * The filters that decode what {@link skipFileData} skipped for `file`, outermost first (the end marker is not
+ * part of the skipped data); null when the skip's data cannot be decoded (parameters the analyser did not keep,
+ * a first filter whose data has no known end).
+ */
+export function fileDataFilters(file: PsFile): string[] | null {
+  const raw = file.filters[0];
+  if (file.parameters) return null;
+  if (raw === undefined) return [];
+  if (SELF_ENDING.has(raw)) return file.filters;
+  return raw.startsWith(SUBFILE_PREFIX) ? file.filters.slice(1) : null;
 }
 
 /** `exec` of a filtered `currentfile`: the program goes on in encoded form, which is skipped unscanned. */

@@ -5,6 +5,10 @@
  * where its data ends: a byte count, a count of hex digits, a marker such as `~>` or `endstream` (found with
  * Knuth–Morris–Pratt, so a marker split across chunks or preceded by a partial match is still found), the
  * `EI` of an inline image, or a stream position (the end of a `%%BeginData` section).
+ *
+ * A skip can hand the bytes it passed over to a {@link SkipCollector} (image data whose pixels tell whether an
+ * RGB image is grey). Only skips with a collector copy anything, one copy per chunk: the plain skip pays one
+ * property test per chunk, nothing per byte.
  */
 import { hexDigit, isDelimiter, isWhitespace } from './postscript-chars';
 
@@ -18,6 +22,15 @@ const enum Mode {
 }
 
 const LF = 0x0a;
+/** Bytes kept past a collector's cap for the end marker that is cut off afterwards. */
+const TRAILER_ROOM = 64;
+
+/** Wants the bytes of one skip: at most `cap` of them, handed over when the skip ends. */
+export interface SkipCollector {
+  readonly cap: number;
+  /** The data, without the marker or `EI` that ended it; null when it was longer than the cap or cut short. */
+  done(data: Buffer | null): void;
+}
 
 function kmpTable(marker: Buffer): Int32Array {
   const table = new Int32Array(marker.length);
@@ -38,6 +51,13 @@ export class DataSkip {
   private matched = 0;
   private inlineState = 0;
   private swallowLf = false;
+  private collector: SkipCollector | null = null;
+  private collected: Buffer[] = [];
+  private collectedBytes = 0;
+  private overflow = false;
+  /** What follows the data in the collected bytes and is not data: a marker's length, or 2 for `EI`. */
+  private trailer = 0;
+  private trailerIsEi = false;
 
   get active(): boolean {
     return this.mode !== Mode.Off;
@@ -75,12 +95,36 @@ export class DataSkip {
     this.inlineState = 1;
   }
 
+  /**
+   * Hands the bytes of the skip just started to `collector` when it ends. With no skip under way (a count of
+   * zero), the data is empty and handed over at once.
+   */
+  collect(collector: SkipCollector): void {
+    if (this.mode === Mode.Off) return collector.done(Buffer.alloc(0));
+    this.collector = collector;
+    this.collected = [];
+    this.collectedBytes = 0;
+    this.overflow = false;
+    this.trailerIsEi = this.mode === Mode.InlineImage;
+    this.trailer = this.mode === Mode.Marker ? this.marker.length : this.trailerIsEi ? 2 : 0;
+  }
+
+  /** The data ended, or another skip replaces this one: a collector still waiting gets nothing. */
+  abandon(): void {
+    const collector = this.collector;
+    if (collector === null) return;
+    this.collector = null;
+    this.collected = [];
+    collector.done(null);
+  }
+
   /** The skip starts after a CR that ended a token: an LF right after it is part of that line end. */
   swallowLineFeed(): void {
     this.swallowLf = true;
   }
 
   private start(mode: Mode): void {
+    this.abandon();
     this.mode = mode;
     this.swallowLf = false;
   }
@@ -101,6 +145,12 @@ export class DataSkip {
       this.left = Math.max(0, this.left - (base + at));
       if (this.left === 0) this.mode = Mode.Off;
     }
+    const end = this.skipFrom(chunk, at);
+    if (this.collector !== null) this.keep(chunk, at, end);
+    return end;
+  }
+
+  private skipFrom(chunk: Buffer, at: number): number {
     switch (this.mode) {
       case Mode.Bytes: {
         const take = Math.min(this.left, chunk.length - at);
@@ -117,6 +167,29 @@ export class DataSkip {
       default:
         return at;
     }
+  }
+
+  /** Keeps a copy of `chunk[from, to)` (the tokenizer reuses its chunks); hands the data over once the skip ends. */
+  private keep(chunk: Buffer, from: number, to: number): void {
+    const collector = this.collector as SkipCollector;
+    if (!this.overflow && to > from) {
+      this.collectedBytes += to - from;
+      this.overflow = this.collectedBytes > collector.cap + TRAILER_ROOM;
+      if (this.overflow) this.collected = [];
+      else this.collected.push(Buffer.from(chunk.subarray(from, to)));
+    }
+    if (this.mode !== Mode.Off) return;
+    this.collector = null;
+    collector.done(this.overflow ? null : this.withoutTrailer(collector.cap));
+  }
+
+  /** The collected data without its end marker (and, for `EI`, the white space in front of it). */
+  private withoutTrailer(cap: number): Buffer | null {
+    const all = this.collected.length === 1 ? this.collected[0] : Buffer.concat(this.collected);
+    this.collected = [];
+    let end = Math.max(0, all.length - this.trailer);
+    if (this.trailerIsEi && end > 0 && isWhitespace(all[end - 1])) end -= 1;
+    return end > cap ? null : all.subarray(0, end);
   }
 
   private hex(chunk: Buffer, i: number): number {

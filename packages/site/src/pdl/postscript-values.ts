@@ -4,6 +4,7 @@
  * what the analyser cannot evaluate is `null` ("unknown"), and strings keep their bytes only when short.
  */
 import { type ColourClass, type ColourSpace } from './postscript-colour';
+import { type SkipCollector } from './postscript-skip';
 
 export interface PsName {
   k: 'name';
@@ -46,6 +47,8 @@ export interface PsString {
 export interface PsFile {
   k: 'file';
   filters: string[];
+  /** True when a filter was given a parameter dictionary (predictors, EarlyChange) the analyser does not keep. */
+  parameters?: boolean;
 }
 /** An operator as a value (`/showpage load`, `//setrgbcolor`, a name bound by `bind`). */
 export interface PsOperator {
@@ -91,6 +94,13 @@ export interface GraphicsState {
 /** How the operators see the page bookkeeping (see postscript-pages.ts). */
 export interface PageSink {
   paint(cls: ColourClass): void;
+  /**
+   * A paint whose class is known only once the data the program reads has been seen (an image's pixels): the
+   * returned function paints it. A page ejected before that counts it as colour.
+   */
+  deferPaint(): (cls: ColourClass) => void;
+  /** An error nothing caught ended the job: later pages and paint do not count. */
+  endJob(reason: string): void;
   eject(erase: boolean): void;
   undecidable(reason: string): void;
   /** The tokenizer may have lost its way (data of unknown length): the executed count is undecidable. */
@@ -108,6 +118,8 @@ export interface DataSkipper {
   skipUntil(marker: string): void;
   skipHexDigits(count: number): void;
   skipInlineImage(): void;
+  /** Hands the data of the skip just started to `collector` once the tokenizer has passed over it. */
+  collectSkipped(collector: SkipCollector): void;
   /** After the scan may have been thrown off: runaway strings end at the next DSC page comment. */
   resynchroniseAtPages(): void;
   /** Skips to the end of the open `%%BeginData` section; false when there is none. */
@@ -148,6 +160,8 @@ export interface PsMachine {
   bind(proc: PsProc): void;
   isOperator(name: string): boolean;
   unwinding: ExitSignal;
+  /** The PostScript error being raised (`execstackoverflow`) while `unwinding` is 'stop'; null for a plain `stop`. */
+  raisedError: string | null;
   readonly speculative: boolean;
   readonly speculationReason: string;
   graphics: GraphicsState;

@@ -6,7 +6,8 @@
  *
  * 1. When the interpreter followed every `showpage` (none sat in a condition or loop it could not evaluate) and
  *    saw at least one, its pages win, even over consistent DSC comments. A printer prints what the program
- *    executes; comments are not executed, and can be stale (concatenated jobs) or simply false.
+ *    executes; comments are not executed, and can be stale (concatenated jobs) or simply false. When an error
+ *    ended the job (see postscript-interp.ts), they win even when there are none: a printer prints no more.
  * 2. Otherwise, when the DSC comments are consistent (a `%!PS-Adobe-` header, at least one `%%Page:`, and a
  *    `%%Pages:` count, if given, equal to the `%%Page:` count), the DSC pages are used. This is the normal case
  *    for driver output, and always the rule for ghostscript's ps2write output, whose `showpage` runs inside its
@@ -16,9 +17,11 @@
  *
  * Limits, reported in `warnings` when they apply: `showpage` executed in a loop whose count comes from data, in a
  * condition on a run-time value, from a string (`(showpage) cvx exec`) or after the interpreter lost track of the
- * operand stack, cannot be counted by scanning; colour painted inside such branches is unknown; images count by
- * colour space, not pixels; patterns and Type 3 glyph procedures are unknown; binary image data of unknown length
- * can derail the tokenizer (DSC still counts). Copies come from NumCopies/#copies/DSC (the last value set).
+ * operand stack, cannot be counted by scanning; colour painted inside such branches is unknown; images in an RGB
+ * or CMYK space count as colour unless their data is in the job in a lossless encoding and every pixel proves
+ * grey (postscript-image-pixels.ts); patterns and Type 3 glyph procedures are unknown; binary image data of
+ * unknown length can derail the tokenizer (DSC still counts). Copies come from NumCopies/#copies/DSC (the last
+ * value set).
  */
 import { type AnalysisLimits, type LanguageAnalysis, type PageFacts, type PdlSource } from './pdl-types';
 import { DscReader } from './postscript-dsc';
@@ -26,6 +29,7 @@ import { DeadlineReached, PsInterpreter } from './postscript-interp';
 import { PsLexer } from './postscript-lexer';
 import { MAX_PAGES, PageTracker } from './postscript-pages';
 import { Ps2WriteContent } from './postscript-pdf';
+import { type SkipCollector } from './postscript-skip';
 import { chunkBytes } from './raster-stream';
 import { sourceChunks } from './source-bytes';
 
@@ -49,6 +53,7 @@ async function scan(source: PdlSource, limits: AnalysisLimits): Promise<ScanOutc
     skipUntil: (marker: string) => lexer?.skipUntil(marker),
     skipHexDigits: (count: number) => lexer?.skipHexDigits(count),
     skipInlineImage: () => lexer?.skipInlineImage(),
+    collectSkipped: (collector: SkipCollector) => lexer?.collectSkipped(collector),
     keepStringContent: (keep: boolean) => lexer?.keepStringContent(keep),
     skipDataRegion: () => lexer?.skipDataRegion() ?? false,
     resynchroniseAtPages: () => lexer?.resynchroniseAtPages(),
@@ -82,6 +87,8 @@ async function scan(source: PdlSource, limits: AnalysisLimits): Promise<ScanOutc
           outcome.stoppedEarly = `more than ${MAX_PAGES} pages; counting stopped there`;
           break;
         }
+        // The rest of a job an error ended is flushed by a printer, unread.
+        if (interpreter.ended) break;
       }
       lexer.end();
     } catch (err) {
@@ -111,7 +118,7 @@ function choosePages(outcome: ScanOutcome, warnings: string[]): PageFacts[] {
   const decidable = pages.undecidableReasons.size === 0;
   const consistent = dscConsistent(dsc, pages);
   const reasons = [...pages.undecidableReasons].join('; ');
-  if (decidable && executed.length > 0 && !outcome.ps2write) {
+  if (decidable && (executed.length > 0 || pages.endedBy !== null) && !outcome.ps2write) {
     if (consistent && pages.dscPages.length !== executed.length) {
       warnings.push(
         `the DSC comments announce ${pages.dscPages.length} pages but the program executes showpage ` +
@@ -185,8 +192,14 @@ export async function analysePostScript(
   );
   if (pages.copiesVaried)
     warnings.push(`copies were set to several values; reported the last one (${pages.copies})`);
+  if (pages.endedBy !== null) {
+    warnings.push(
+      `the job ends early, at ${pages.endedBy}: as on a printer, the pages shown before that count ` +
+        'and nothing after it',
+    );
+  }
   if (outcome.stoppedEarly) warnings.push(`${outcome.stoppedEarly}; the page count is a floor`);
-  else if (outcome.dsc.conforming && !outcome.dsc.sawEof) {
+  else if (outcome.dsc.conforming && !outcome.dsc.sawEof && pages.endedBy === null) {
     warnings.push('the DSC job has no %%EOF: it may be truncated; pages after the cut are not counted');
   }
   return {

@@ -63,6 +63,8 @@ interface Slot {
   /** The worker has loaded its analysers (module loading does not count against a task's time). */
   ready: boolean;
   running: Running | null;
+  /** Why the worker failed, kept until it has exited (see `spawn`). */
+  failure?: string;
 }
 
 const DEFAULT_GRACE_MS = 2000;
@@ -168,8 +170,14 @@ export class AnalysisPool {
     // Referenced while it boots (queued tasks wait for it), unreferenced whenever it is idle.
     const slot: Slot = { worker, ready: false, running: null };
     worker.on('message', (message: WorkerMessage) => this.onMessage(slot, message));
-    worker.on('error', (err) => this.retire(slot, `the analysis worker failed: ${err.message}`));
-    worker.on('exit', (code) => this.retire(slot, `the analysis worker exited (code ${code})`));
+    // A failed worker is retired on its 'exit', not its 'error': Node delivers the messages the worker posted
+    // before it died (what it detected) by then, and 'error' can come first.
+    worker.on('error', (err) => {
+      slot.failure ??= `the analysis worker failed: ${err.message}`;
+    });
+    worker.on('exit', (code) =>
+      this.retire(slot, slot.failure ?? `the analysis worker exited (code ${code})`),
+    );
     this.slots.push(slot);
     return slot;
   }

@@ -4,7 +4,7 @@
  */
 import zlib from 'node:zlib';
 import { expect } from 'chai';
-import { decodeFilters } from './pdf-filters';
+import { decodeFilters, decodeFiltersSync } from './pdf-filters';
 import { unpredict } from './pdf-predictor';
 
 const step = (name: string) => ({ name, parms: null });
@@ -40,6 +40,21 @@ describe('PDF stream filters', () => {
     const damaged = Buffer.concat([text.subarray(0, text.length - 20), Buffer.from('garbage garbage')]);
     const salvaged = await decodeFilters(damaged, [step('FlateDecode')], 1 << 20);
     expect(salvaged.data.toString().startsWith('q 1 0 0 rg')).to.equal(true);
+  });
+
+  it('decodes the same chains synchronously, and counts Flate data past the cap as damaged', async () => {
+    const data = Buffer.from(zlib.deflateSync(Buffer.from('0 g')).toString('hex'));
+    const steps = [step('AHx'), step('Fl')];
+    expect(decodeFiltersSync(data, steps, 100)).to.deep.equal(await decodeFilters(data, steps, 100));
+    const lzw = decodeFiltersSync(
+      Buffer.from([0x80, 0x0b, 0x60, 0x50, 0x22, 0x0c, 0x0c, 0x85, 0x01]),
+      [step('LZW')],
+      100,
+    );
+    expect(lzw.data.toString('latin1')).to.equal('-----A---B');
+    expect(decodeFiltersSync(data, [step('AHx'), step('DCT')], 100).unsupported).to.equal('DCTDecode');
+    const bomb = decodeFiltersSync(zlib.deflateSync(Buffer.alloc(1024 * 1024)), [step('FlateDecode')], 1024);
+    expect([bomb.damaged, bomb.data.length]).to.deep.equal([true, 0]);
   });
 
   it('undoes PNG Up and Paeth rows', () => {

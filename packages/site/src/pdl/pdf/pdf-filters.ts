@@ -78,6 +78,55 @@ async function decodeStep(name: string, parms: PdfDict | null, input: Buffer, ca
   }
 }
 
+/**
+ * The chain run synchronously, for callers inside a synchronous scan (the PostScript tokenizer hands over image
+ * data while it feeds tokens): as {@link decodeFilters}, except that Flate data that does not inflate in one pass
+ * within the cap counts as damaged rather than being streamed for the bytes before the damage.
+ */
+export function decodeFiltersSync(raw: Buffer, steps: FilterStep[], cap: number): DecodedData {
+  let result: DecodedData = { data: raw, truncated: false, damaged: false, unsupported: null };
+  for (const step of steps) {
+    const name = fullFilterName(step.name);
+    const next = decodeStepSync(name, step.parms, result.data, cap);
+    if (next === null) return { ...result, unsupported: name };
+    result = {
+      data: next.data,
+      truncated: result.truncated || next.truncated,
+      damaged: result.damaged || next.damaged,
+      unsupported: null,
+    };
+  }
+  return result;
+}
+
+function decodeStepSync(name: string, parms: PdfDict | null, input: Buffer, cap: number): StepResult | null {
+  switch (name) {
+    case 'FlateDecode':
+      return withPredictor(inflateOnce(input, cap), parms);
+    case 'LZWDecode':
+      return withPredictor(lzwDecode(input, cap, earlyChange(parms)), parms);
+    case 'ASCIIHexDecode':
+      return asciiHexDecode(input, cap);
+    case 'ASCII85Decode':
+      return ascii85Decode(input, cap);
+    case 'RunLengthDecode':
+      return runLengthDecode(input, cap);
+    default:
+      return null;
+  }
+}
+
+/** Inflates in one synchronous pass; output past the cap, or corrupt data, is reported as damage. */
+function inflateOnce(input: Buffer, cap: number): StepResult {
+  const chunkSize = Math.max(1024, Math.min(64 * 1024, input.length * 4));
+  const options = { maxOutputLength: Math.max(1, cap), finishFlush: zlib.constants.Z_SYNC_FLUSH, chunkSize };
+  try {
+    return { data: zlib.inflateSync(input, options), truncated: false, damaged: false };
+  } catch {
+    return { data: Buffer.alloc(0), truncated: false, damaged: true };
+  }
+}
+
 function earlyChange(parms: PdfDict | null): boolean {
   return parms?.get('EarlyChange') !== 0;
 }
