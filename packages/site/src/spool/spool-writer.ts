@@ -5,13 +5,13 @@
  * detection from PJL and later for PDL sniffing), and refuses the job as soon as it grows past the size limit.
  * The temp file (made ahead of need, spool-temp-files.ts) is taken before the first byte is read. Then:
  * - a small document (up to SMALL_DOCUMENT_BYTES, most print jobs) is gathered in memory and written with one
- *   system call on the event loop (the page cache takes it in microseconds), then fsynced on the thread pool:
- *   one hand-off to another thread instead of one per chunk, which under load is what a job cost;
+ *   system call on the event loop (the page cache takes it in microseconds), then renamed to its final path and
+ *   fsynced on the thread pool together with that directory (see `publish`);
  * - a larger one streams `source → meter → file` with back-pressure end to end (`pipe`/`pipeline`), so a 2 GB
  *   job holds no more than a few stream buffers in memory, and is fsynced before the file is closed.
- * Once the file is durable it is renamed to its final path and that directory is fsynced (shared by concurrent
- * jobs): only then does the promise resolve, and only then may the caller commit the job row (and after that,
- * acknowledge the client).
+ * A large document, once durable, is renamed to its final path and that directory is fsynced (shared by
+ * concurrent jobs). Either way the promise resolves only once file and directory entry are durable, and only
+ * then may the caller commit the job row (and after that, acknowledge the client).
  *
  * On any failure (too large, the client went away, the source errored, disk full) the temp file is removed and
  * the promise rejects with a QuireError: JOB_TOO_LARGE, SPOOL_FAILED, or the source's own QuireError. The source
@@ -188,8 +188,8 @@ function readStart(source: Readable, meter: DocumentMeter, limit: number): Promi
   });
 }
 
-/** Write a whole small document with one system call, then fsync it on the thread pool and close it. */
-async function writeSmall(fd: number, chunks: Buffer[]): Promise<void> {
+/** Write a whole small document with one system call (the page cache takes it in microseconds). */
+function writeAllSync(fd: number, chunks: Buffer[]): void {
   const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
   const written = chunks.length > 0 ? writevSync(fd, chunks) : 0;
   if (written < total) {
@@ -197,8 +197,11 @@ async function writeSmall(fd: number, chunks: Buffer[]): Promise<void> {
     const rest = Buffer.concat(chunks).subarray(written);
     for (let offset = 0; offset < rest.length;) offset += writeSync(fd, rest, offset);
   }
-  await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
-  closeSync(fd);
+}
+
+/** fsync on the thread pool. */
+function fsyncFile(fd: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
 }
 
 /** Write what was read so far, then stream the rest of the source into the file; settles once it is fsynced. */
@@ -235,15 +238,21 @@ async function streamInto(source: Readable, meter: Transform, sink: WriteStream)
   }
 }
 
-/** Move the complete temp file to its final path durably; returns that path relative to the spool. */
-async function publish(request: SpoolWriteRequest, tempFile: string): Promise<string> {
+/**
+ * Move the complete temp file to its final path durably; returns that path relative to the spool. `fd`, when
+ * given, is the file's own descriptor, still to be fsynced: that fsync and the directory's run together after the
+ * rename, so a journalling file system covers both with one commit instead of two in a row (under load each
+ * commit is a wait of milliseconds). Renaming before the data is durable is safe because the job row, committed
+ * only after this resolves, is what makes a document part of a job: recovery deletes a document without one.
+ */
+async function publish(request: SpoolWriteRequest, tempFile: string, fd?: number): Promise<string> {
   const relativePath = documentPathFor(request.jobId, request.receivedAt);
   const finalFile = path.join(request.spoolDir, relativePath);
   try {
     const dir = await request.directories.ensure(path.dirname(relativePath));
     // A rename is a metadata change the kernel makes in microseconds; no reason to leave the event loop for it.
     renameSync(tempFile, finalFile);
-    await syncDirectory(dir);
+    await Promise.all([fd === undefined ? undefined : fsyncFile(fd), syncDirectory(dir)]);
     return relativePath;
   } catch (err) {
     await rm(tempFile, { force: true }).catch(() => undefined);
@@ -262,21 +271,24 @@ export async function writeSpoolDocument(
 ): Promise<SpooledDocument> {
   const { fd, file: tempFile } = await takeTempFile(request.tempFiles);
   const meter = new DocumentMeter(request.maxSizeMb);
-  let fdOwned = true;
+  let small = true;
   try {
     const start = await readStart(source, meter, SMALL_DOCUMENT_BYTES);
     if (start.complete) {
-      await writeSmall(fd, start.chunks);
+      writeAllSync(fd, start.chunks);
     } else {
-      fdOwned = false; // the write stream closes it, whatever happens
+      small = false; // the write stream fsyncs and closes it, whatever happens
       await streamRest(fd, start.chunks, source, meter);
     }
-    fdOwned = false;
   } catch (err) {
-    if (fdOwned) closeSync(fd);
+    if (small) closeSync(fd);
     await rm(tempFile, { force: true }).catch(() => undefined);
     throw spoolError(err, 'write the job to the spool');
   }
-  const relativePath = await publish(request, tempFile);
-  return { relativePath, sizeBytes: meter.sizeBytes, ...meter.digest() };
+  try {
+    const relativePath = await publish(request, tempFile, small ? fd : undefined);
+    return { relativePath, sizeBytes: meter.sizeBytes, ...meter.digest() };
+  } finally {
+    if (small) closeSync(fd);
+  }
 }
