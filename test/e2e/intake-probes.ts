@@ -8,7 +8,7 @@
  * exist for what those cannot tell: whether and when the server said yes.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -332,7 +332,10 @@ function filesBelow(dir: string): string[] {
 
 /** What a site's spool (`<dataDir>/spool`) holds. */
 export interface SpoolContents {
-  /** Partial uploads (`tmp/*.part`). */
+  /**
+   * Partial uploads (`tmp/*.part` holding data). Empty ones are the site's reserve of temp files made ahead of
+   * need, not uploads.
+   */
   partFiles: string[];
   /** Complete documents (`jobs/<yyyy>/<mm>/<id>.prn`). */
   documents: string[];
@@ -344,7 +347,11 @@ export interface SpoolContents {
 export function spoolContents(dataDir: string): SpoolContents {
   const spool = path.join(dataDir, 'spool');
   return {
-    partFiles: filesBelow(path.join(spool, 'tmp')).filter((file) => file.endsWith('.part')),
+    partFiles: filesBelow(path.join(spool, 'tmp')).filter(
+      (file) =>
+        file.endsWith('.part') &&
+        (statSync(path.join(spool, 'tmp', file), { throwIfNoEntry: false })?.size ?? 0) > 0,
+    ),
     documents: filesBelow(path.join(spool, 'jobs')).filter((file) => file.endsWith('.prn')),
     lpdAheadFiles: filesBelow(path.join(spool, 'lpd-ahead')),
   };
