@@ -35,8 +35,41 @@ interface JournalEntry {
 /** How many items a stored value holds, for the budget. */
 function sizeOf(value: PsValue): number {
   if (isArray(value)) return 1 + value.items.length;
-  if (isDict(value)) return 1 + value.map.size;
+  if (isDict(value)) return 1 + (value instanceof LiteralDict ? value.entryCount : value.map.size);
   return 1;
+}
+
+/**
+ * A dictionary made by `>>` (or `.dicttomark`), whose map is built on first use. ghostscript's ps2write prolog
+ * builds the Adobe glyph list this way, over 4,000 entries that a job seldom reads, and filling a map that big
+ * was a twentieth of the analysis of a small job. The keys are read at once (a later change to a string used
+ * as a key must not change the dictionary); only the map waits, and comes out the same, later keys winning.
+ */
+export class LiteralDict implements PsDict {
+  readonly k = 'dict';
+  private built: Map<string, PsValue> | null = null;
+
+  /** `pairs` alternates keys (null for a value that cannot be a key) and values; it is kept, not copied. */
+  constructor(private pairs: Array<string | PsValue> | null) {}
+
+  /** The entries given, for the budget: a key given twice counts twice until the map is built. */
+  get entryCount(): number {
+    return this.built !== null ? this.built.size : (this.pairs?.length ?? 0) >> 1;
+  }
+
+  get map(): Map<string, PsValue> {
+    if (this.built === null) {
+      const map = new Map<string, PsValue>();
+      const pairs = this.pairs ?? [];
+      for (let i = 0; i + 1 < pairs.length; i += 2) {
+        const key = pairs[i];
+        if (typeof key === 'string') map.set(key, pairs[i + 1] as PsValue);
+      }
+      this.built = map;
+      this.pairs = null;
+    }
+    return this.built;
+  }
 }
 
 /** See the file comment. */
@@ -47,6 +80,13 @@ export class DictionaryStack {
   private overflow = 0;
   private readonly journal: JournalEntry[] = [];
   private journaling = 0;
+  /**
+   * Every key stored so far in any dictionary that is or was on the stack: a name missing here is defined
+   * nowhere on the stack, so the lookups of operator names (most of them) skip walking it. Keys are only ever
+   * added (a dictionary changes only through {@link store} once it is on the stack), so the test is exact.
+   */
+  private readonly everDefined = new Set<string>();
+  private readonly indexed = new WeakSet<PsDict>();
 
   constructor(
     private readonly budget: ItemBudget,
@@ -58,8 +98,17 @@ export class DictionaryStack {
   }
 
   begin(dict: PsDict): void {
-    if (this.stack.length < MAX_DICT_STACK) this.stack.push(dict);
-    else this.overflow += 1;
+    if (this.stack.length < MAX_DICT_STACK) {
+      this.index(dict);
+      this.stack.push(dict);
+    } else this.overflow += 1;
+  }
+
+  /** Adds the keys a dictionary holds before it first goes on the stack to {@link everDefined}. */
+  private index(dict: PsDict): void {
+    if (this.indexed.has(dict)) return;
+    this.indexed.add(dict);
+    for (const key of dict.map.keys()) this.everDefined.add(key);
   }
 
   end(): void {
@@ -68,6 +117,7 @@ export class DictionaryStack {
   }
 
   lookup(name: string): PsValue | undefined {
+    if (!this.everDefined.has(name)) return undefined;
     for (let i = this.stack.length - 1; i >= 0; i -= 1) {
       const value = this.stack[i].map.get(name);
       if (value !== undefined) return value;
@@ -77,6 +127,7 @@ export class DictionaryStack {
 
   /** The topmost dictionary defining `name`. */
   holderOf(name: string): PsDict | undefined {
+    if (!this.everDefined.has(name)) return undefined;
     for (let i = this.stack.length - 1; i >= 0; i -= 1) if (this.stack[i].map.has(name)) return this.stack[i];
     return undefined;
   }
@@ -93,6 +144,7 @@ export class DictionaryStack {
     if (this.journaling > 0 && this.journal.length < MAX_JOURNAL)
       this.journal.push({ map: dict.map, key, previous });
     dict.map.set(key, value);
+    this.everDefined.add(key);
     return true;
   }
 

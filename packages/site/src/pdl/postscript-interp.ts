@@ -34,6 +34,7 @@ import {
   isProc,
   type PageSink,
   type PsMachine,
+  type PsOperator,
   type PsProc,
   type PsValue,
 } from './postscript-values';
@@ -67,6 +68,14 @@ const BUILTINS = new Map<string, Builtin>(
     ...IMAGE_OPERATORS,
     ...PROGRAM_DATA_OPERATORS,
   }),
+);
+
+/**
+ * One value per operator, shared by every procedure `bind` or `//name` puts it in: operator values are never
+ * changed, and values compare by name (`eq`), so sharing them is invisible, and saves an object per bound name.
+ */
+const OPERATOR_VALUES = new Map<string, PsOperator>(
+  [...BUILTINS.keys()].map((name): [string, PsOperator] => [name, { k: 'op', v: name }]),
 );
 
 /**
@@ -189,7 +198,7 @@ export class PsInterpreter extends PsState implements PsMachine {
   private immediate(name: string): PsValue {
     const value = this.lookup(name);
     if (value !== undefined) return value;
-    return BUILTINS.has(name) ? { k: 'op', v: name } : { k: 'exec', v: name };
+    return OPERATOR_VALUES.get(name) ?? { k: 'exec', v: name };
   }
 
   private append(item: PsValue): void {
@@ -330,9 +339,11 @@ export class PsInterpreter extends PsState implements PsMachine {
         item.readOnly = true;
         if (level < MAX_PROC_NESTING) this.bind(item, level + 1);
       } else if (item.k === 'exec') {
-        const value = this.lookup(item.v);
-        if (value === undefined && BUILTINS.has(item.v)) body[index] = { k: 'op', v: item.v };
-        else if (value !== null && typeof value === 'object' && value.k === 'op') body[index] = value;
+        const defined = this.lookup(item.v);
+        const value = defined === undefined ? OPERATOR_VALUES.get(item.v) : defined;
+        if (value !== undefined && value !== null && typeof value === 'object' && value.k === 'op') {
+          body[index] = value;
+        }
       }
     }
   }

@@ -8,7 +8,7 @@
 import { CHAR_CLASS, CharClass } from './postscript-chars';
 import { DataSkip, type SkipCollector } from './postscript-skip';
 import { StringKind, StringScanner } from './postscript-strings';
-import { NameHash, nameOf, NOT_A_NUMBER, parseNumber, parseNumberBytes } from './postscript-words';
+import { NameHash, nameOf, parseNumber, readNumber } from './postscript-words';
 
 /** What a token is; strings, numbers and names carry their value in {@link PsToken}. */
 export const enum TokenKind {
@@ -157,7 +157,13 @@ export class PsLexer {
             if (++i === length) break;
             code = chunk[i];
           }
-          if (i < length) i = this.normal(chunk, i, code);
+          if (i === length) break;
+          // A word (most tokens) is read at once, without going round the loop in the Word state.
+          i =
+            classes[code] === CharClass.Regular
+              ? this.startWord(chunk, i, classes)
+              : this.normal(chunk, i, code);
+          if (i < 0) return this.account(length);
           break;
         case State.Word:
           i = this.word(chunk, i, classes);
@@ -197,6 +203,15 @@ export class PsLexer {
     this.account(length);
   }
 
+  /** Starts a word without slashes at `i` and reads it, as {@link word}. */
+  private startWord(chunk: Buffer, i: number, classes: Uint8Array): number {
+    this.atLineStart = false;
+    this.state = State.Word;
+    this.text = '';
+    this.slashes = 0;
+    return this.word(chunk, i, classes);
+  }
+
   /**
    * Reads the word (or the rest of the word) starting at `i`; returns where scanning goes on, or -1 when the
    * chunk ended inside the word (its text is kept for the next chunk).
@@ -234,6 +249,7 @@ export class PsLexer {
     this.consumed += length;
   }
 
+  /** Handles the byte at `i` between tokens; returns where scanning goes on, or -1 as {@link word} does. */
   private normal(chunk: Buffer, i: number, code: number): number {
     const lineStart = this.atLineStart;
     this.atLineStart = code === LF || code === CR;
@@ -274,9 +290,12 @@ export class PsLexer {
         if (code === 0x2f) {
           // `/name` or `//name`; the second slash may be in the next chunk.
           this.slashes = 1;
-          if (i + 1 === chunk.length) this.state = State.AfterSlash;
-          else if (chunk[i + 1] === 0x2f) this.slashes = 2;
-          return i + this.slashes;
+          if (i + 1 === chunk.length) {
+            this.state = State.AfterSlash;
+            return i + 1;
+          }
+          if (chunk[i + 1] === 0x2f) this.slashes = 2;
+          return this.word(chunk, i + this.slashes, CHAR_CLASS);
         }
         return i;
     }
@@ -357,9 +376,13 @@ export class PsLexer {
       this.send(kind, nameOf(chunk, start, end, hash), 0, null);
       return;
     }
-    const number = parseNumberBytes(chunk, start, end);
-    if (number !== NOT_A_NUMBER) this.send(TokenKind.Number, '', number, null);
-    else this.send(TokenKind.Name, nameOf(chunk, start, end, hash), 0, null);
+    const token = this.current;
+    if (readNumber(chunk, start, end, token)) {
+      token.kind = TokenKind.Number;
+      token.text = '';
+      token.content = null;
+      this.sink.token(token);
+    } else this.send(TokenKind.Name, nameOf(chunk, start, end, hash), 0, null);
   }
 
   /** After a word ended at `end`: one whitespace byte belongs to the token, so data read by the program starts after it. */

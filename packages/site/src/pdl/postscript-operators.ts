@@ -5,6 +5,7 @@
  * data read from the program text can be skipped). Results the analyser cannot compute are null (unknown).
  */
 import { CONTROL_OPERATORS } from './postscript-control';
+import { LiteralDict } from './postscript-dicts';
 import {
   asNumber,
   type Builtin,
@@ -197,13 +198,9 @@ function endArray(ps: PsMachine): void {
 }
 
 function endDict(ps: PsMachine): void {
-  const entries = popToMark(ps);
-  const map = new Map<string, PsValue>();
-  for (let i = 0; i + 1 < entries.length; i += 2) {
-    const key = keyOf(entries[i]);
-    if (key !== null) map.set(key, entries[i + 1]);
-  }
-  ps.push({ k: 'dict', map });
+  const pairs: Array<string | PsValue> = popToMark(ps);
+  for (let i = 0; i < pairs.length; i += 2) pairs[i] = keyOf(pairs[i] as PsValue);
+  ps.push(new LiteralDict(pairs));
 }
 
 /** `get` on a dictionary, array or the system dictionary. */

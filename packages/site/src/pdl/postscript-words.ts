@@ -46,54 +46,78 @@ export function parseNumber(word: string): number | null {
   return null;
 }
 
+/** Where {@link readNumber} puts the value it read (the tokenizer's token object). */
+export interface NumberTarget {
+  value: number;
+}
+
 /**
- * The number the word `bytes[start, end)` denotes, or {@link NOT_A_NUMBER}. Plain integers and reals of up to
- * 15 digits and radix numbers up to 2^53 (nearly all numbers in real jobs) are computed from the bytes; the rest
- * (exponents, long mantissas) go through {@link parseNumber}, with the same result.
+ * The number the word `bytes[start, end)` denotes, or {@link NOT_A_NUMBER}: {@link readNumber} for callers that
+ * want the value returned.
  */
 export function parseNumberBytes(
   bytes: Uint8Array,
   start: number,
   end: number,
 ): number | typeof NOT_A_NUMBER {
+  const target = { value: 0 };
+  return readNumber(bytes, start, end, target) ? target.value : NOT_A_NUMBER;
+}
+
+/**
+ * Reads the number the word `bytes[start, end)` denotes into `target.value`; false when the word is a name.
+ * Plain integers and reals of up to 15 digits and radix numbers up to 2^53 (nearly all numbers in real jobs) are
+ * computed from the bytes; the rest (exponents, long mantissas) go through {@link parseNumber}, with the same
+ * result. The value is stored, not returned, so the tokenizer's hot path allocates no number box for a real.
+ */
+export function readNumber(bytes: Uint8Array, start: number, end: number, target: NumberTarget): boolean {
   let at = start;
   const first = bytes[at];
-  if (!isDigit(first) && first !== PLUS && first !== MINUS && first !== DOT) return NOT_A_NUMBER;
   const signed = first === PLUS || first === MINUS;
   if (signed) at += 1;
+  else if (!isDigit(first) && first !== DOT) return false;
   let mantissa = 0;
   let digits = 0;
-  while (at < end && isDigit(bytes[at])) {
-    mantissa = mantissa * 10 + bytes[at] - ZERO;
+  for (; at < end; at += 1) {
+    const digit = bytes[at] - ZERO;
+    if (digit < 0 || digit > 9) break;
+    mantissa = mantissa * 10 + digit;
     digits += 1;
-    at += 1;
   }
-  if (at < end && bytes[at] === HASH) {
-    return signed || digits === 0 || digits > 2 ? NOT_A_NUMBER : radixNumber(bytes, at + 1, end, mantissa);
+  if (at === end) {
+    if (digits === 0 || digits > EXACT_DIGITS) return longNumber(bytes, start, end, target);
+    target.value = first === MINUS ? -mantissa : mantissa;
+    return true;
   }
+  const next = bytes[at];
+  if (next === HASH)
+    return !signed && digits > 0 && digits <= 2 && radixNumber(bytes, at + 1, end, mantissa, target);
   let fraction = 0;
-  if (at < end && bytes[at] === DOT) {
-    at += 1;
-    while (at < end && isDigit(bytes[at])) {
-      mantissa = mantissa * 10 + bytes[at] - ZERO;
+  if (next === DOT) {
+    for (at += 1; at < end; at += 1) {
+      const digit = bytes[at] - ZERO;
+      if (digit < 0 || digit > 9) break;
+      mantissa = mantissa * 10 + digit;
       digits += 1;
       fraction += 1;
-      at += 1;
     }
   }
   if (at === end && digits > 0 && digits <= EXACT_DIGITS) {
     const value = fraction === 0 ? mantissa : mantissa / POWERS_OF_TEN[fraction];
-    return first === MINUS ? -value : value;
+    target.value = first === MINUS ? -value : value;
+    return true;
   }
   // What may still be a number: an exponent or a long mantissa.
   const rest = bytes[at];
-  if (at === end || rest === LOWER_E || rest === UPPER_E) {
-    const value = parseNumber(
-      Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1'),
-    );
-    if (value !== null) return value;
-  }
-  return NOT_A_NUMBER;
+  return (at === end || rest === LOWER_E || rest === UPPER_E) && longNumber(bytes, start, end, target);
+}
+
+/** The slow path of {@link readNumber}: the word's text through {@link parseNumber}. */
+function longNumber(bytes: Uint8Array, start: number, end: number, target: NumberTarget): boolean {
+  const value = parseNumber(latin1(bytes, start, end));
+  if (value === null) return false;
+  target.value = value;
+  return true;
 }
 
 /** The value of a digit or letter as a digit of any base up to 36, or 36 and above for other bytes. */
@@ -104,26 +128,33 @@ function digitValue(code: number): number {
 }
 
 /**
- * `base#digits` from the digits at `bytes[at, end)` (PLRM radix numbers). As the text form does (`parseInt`),
- * the value is that of the longest prefix of digits valid in the base; every byte must be a letter or a digit.
+ * `base#digits` from the digits at `bytes[at, end)` (PLRM radix numbers), into `target.value`. As the text form
+ * does (`parseInt`), the value is that of the longest prefix of digits valid in the base; every byte must be a
+ * letter or a digit.
  */
-function radixNumber(bytes: Uint8Array, at: number, end: number, base: number): number | typeof NOT_A_NUMBER {
-  if (base < 2 || base > 36 || at === end) return NOT_A_NUMBER;
+function radixNumber(
+  bytes: Uint8Array,
+  at: number,
+  end: number,
+  base: number,
+  target: NumberTarget,
+): boolean {
+  if (base < 2 || base > 36 || at === end) return false;
   let value = 0;
   let valid = 0;
   let prefix = true;
   for (let i = at; i < end; i += 1) {
     const digit = digitValue(bytes[i]);
-    if (digit >= 36) return NOT_A_NUMBER;
+    if (digit >= 36) return false;
     if (prefix && digit < base) {
       value = value * base + digit;
       valid += 1;
     } else prefix = false;
   }
-  if (valid === 0) return NOT_A_NUMBER;
+  if (valid === 0) return false;
   // Past 2^53 the digits no longer add up exactly: parseInt rounds the way the text form always did.
-  if (value > Number.MAX_SAFE_INTEGER) return parseInt(latin1(bytes, at, at + valid), base);
-  return value;
+  target.value = value > Number.MAX_SAFE_INTEGER ? parseInt(latin1(bytes, at, at + valid), base) : value;
+  return true;
 }
 
 const MAX_INTERNED_CHARS = 64;
