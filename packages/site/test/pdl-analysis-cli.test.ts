@@ -100,7 +100,7 @@ describe('quire-site pdl analyze', function () {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('prints one JSON object per line and file, in argument order, with the analysis fields and the file', async () => {
-    const result = await runCli(['pdl', 'analyze', '--json', '--mode', 'standard', pxl, pdf, pcl, pjlCopies]);
+    const result = await runCli(['pdl', 'analyze', '--json', pxl, pdf, pcl, pjlCopies]);
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stderr).to.equal('');
     const lines = result.stdout
@@ -179,10 +179,10 @@ describe('quire-site pdl analyze', function () {
     expect(result.stderr).to.contain(`quire-site pdl analyze: ${missing}: `).and.contain('ENOENT');
   });
 
-  it('takes PostScript and PDF colour from ghostscript ink coverage in enhanced mode, the default', async () => {
+  it('takes PostScript and PDF colour from ghostscript ink coverage with --mode enhanced', async () => {
     // ps2write keeps pages, colour and sizes but not Duplex; the source it was made from asks for long-edge.
     const source = path.join(dir, 'duplex.ps');
-    const result = await runCli(['pdl', 'analyze', '--json', ps, source, pdf]);
+    const result = await runCli(['pdl', 'analyze', '--json', '--mode', 'enhanced', ps, source, pdf]);
     expect(result.code, result.stderr).to.equal(0);
     const [postScript, original, portable] = result.stdout
       .trimEnd()

@@ -126,9 +126,12 @@ export function addPdlCommands(program: Command): void {
     )
     .option('--json', 'one JSON object per line and file instead of a table')
     .addOption(
-      new Option('--mode <mode>', 'colour detection: enhanced uses ghostscript ink coverage for PS and PDF')
+      new Option(
+        '--mode <mode>',
+        "colour detection, as the site's analysis.mode: enhanced uses ghostscript ink coverage for PS and PDF",
+      )
         .choices(['standard', 'enhanced'])
-        .default('enhanced'),
+        .default('standard'),
     )
     .addOption(
       new Option('--time-limit <seconds>', 'time limit per file').argParser(positiveSeconds).default(60),
