@@ -47,35 +47,14 @@ export async function decodeFilters(raw: Buffer, steps: FilterStep[], cap: numbe
   let result: DecodedData = { data: raw, truncated: false, damaged: false, unsupported: null };
   for (const step of steps) {
     const name = fullFilterName(step.name);
-    const next = await decodeStep(name, step.parms, result.data, cap);
+    const next =
+      name === 'FlateDecode'
+        ? withPredictor(await inflateBounded(result.data, cap), step.parms)
+        : decodeOtherStep(name, step.parms, result.data, cap);
     if (next === null) return { ...result, unsupported: name };
-    result = {
-      data: next.data,
-      truncated: result.truncated || next.truncated,
-      damaged: result.damaged || next.damaged,
-      unsupported: null,
-    };
+    result = chained(result, next);
   }
   return result;
-}
-
-type StepResult = Omit<DecodedData, 'unsupported'>;
-
-async function decodeStep(name: string, parms: PdfDict | null, input: Buffer, cap: number) {
-  switch (name) {
-    case 'FlateDecode':
-      return withPredictor(await inflateBounded(input, cap), parms);
-    case 'LZWDecode':
-      return withPredictor(lzwDecode(input, cap, earlyChange(parms)), parms);
-    case 'ASCIIHexDecode':
-      return asciiHexDecode(input, cap);
-    case 'ASCII85Decode':
-      return ascii85Decode(input, cap);
-    case 'RunLengthDecode':
-      return runLengthDecode(input, cap);
-    default:
-      return null;
-  }
 }
 
 /**
@@ -87,22 +66,31 @@ export function decodeFiltersSync(raw: Buffer, steps: FilterStep[], cap: number)
   let result: DecodedData = { data: raw, truncated: false, damaged: false, unsupported: null };
   for (const step of steps) {
     const name = fullFilterName(step.name);
-    const next = decodeStepSync(name, step.parms, result.data, cap);
+    const next =
+      name === 'FlateDecode'
+        ? withPredictor(inflateOnce(result.data, cap), step.parms)
+        : decodeOtherStep(name, step.parms, result.data, cap);
     if (next === null) return { ...result, unsupported: name };
-    result = {
-      data: next.data,
-      truncated: result.truncated || next.truncated,
-      damaged: result.damaged || next.damaged,
-      unsupported: null,
-    };
+    result = chained(result, next);
   }
   return result;
 }
 
-function decodeStepSync(name: string, parms: PdfDict | null, input: Buffer, cap: number): StepResult | null {
+type StepResult = Omit<DecodedData, 'unsupported'>;
+
+/** The chain's state after one more step: its output, with damage and truncation carried along. */
+function chained(result: DecodedData, next: StepResult): DecodedData {
+  return {
+    data: next.data,
+    truncated: result.truncated || next.truncated,
+    damaged: result.damaged || next.damaged,
+    unsupported: null,
+  };
+}
+
+/** Every step but Flate (which the two chains inflate their own way); null for an unsupported filter. */
+function decodeOtherStep(name: string, parms: PdfDict | null, input: Buffer, cap: number): StepResult | null {
   switch (name) {
-    case 'FlateDecode':
-      return withPredictor(inflateOnce(input, cap), parms);
     case 'LZWDecode':
       return withPredictor(lzwDecode(input, cap, earlyChange(parms)), parms);
     case 'ASCIIHexDecode':
