@@ -84,21 +84,6 @@ export async function executeUnit(manager: EntityManager, unit: WriteUnit): Prom
   return outputs;
 }
 
-/** Apply `unit` on `manager` (inside its transaction) and report the outcome instead of throwing on expectations. */
-export async function applyUnit(manager: EntityManager, unit: WriteUnit): Promise<UnitOutcome> {
-  try {
-    return await manager.transaction(async (savepoint) => ({
-      applied: true as const,
-      outputs: await executeUnit(savepoint, unit),
-    }));
-  } catch (err) {
-    if (err instanceof UnitNotApplied) {
-      return { applied: false, failedStatement: err.failedStatement, changes: err.changes };
-    }
-    throw err;
-  }
-}
-
 /** Builds INSERT and UPDATE statements for an entity from TypeORM's metadata, with TypeORM's value conversions. */
 export class EntityStatements<E extends ObjectLiteral> {
   private readonly table: string;
@@ -132,6 +117,15 @@ export class EntityStatements<E extends ObjectLiteral> {
     return this.dataSource.driver.escape(this.column(property).databaseName);
   }
 
+  /** The WHERE clause matching every equality in `where`, and its parameters. */
+  private where(where: Partial<E>): { sql: string; params: SqlValue[] } {
+    const match = Object.keys(where);
+    return {
+      sql: `WHERE ${match.map((p) => `${this.name(p)} = ?`).join(' AND ')}`,
+      params: match.map((p) => this.value(p, where[p])),
+    };
+  }
+
   /** INSERT of every column of `row` (properties left undefined are omitted). */
   insert(row: Partial<E>): PlannedStatement {
     const properties = Object.keys(row).filter((key) => row[key] !== undefined);
@@ -146,12 +140,10 @@ export class EntityStatements<E extends ObjectLiteral> {
   /** UPDATE setting `patch` on the rows matching every equality in `where`. */
   update(patch: Partial<E>, where: Partial<E>, expectChanges?: number): PlannedStatement {
     const set = Object.keys(patch).filter((key) => patch[key] !== undefined);
-    const match = Object.keys(where);
+    const filter = this.where(where);
     return {
-      sql: `UPDATE ${this.table} SET ${set.map((p) => `${this.name(p)} = ?`).join(', ')} WHERE ${match
-        .map((p) => `${this.name(p)} = ?`)
-        .join(' AND ')}`,
-      params: [...set.map((p) => this.value(p, patch[p])), ...match.map((p) => this.value(p, where[p]))],
+      sql: `UPDATE ${this.table} SET ${set.map((p) => `${this.name(p)} = ?`).join(', ')} ${filter.sql}`,
+      params: [...set.map((p) => this.value(p, patch[p])), ...filter.params],
       expectChanges,
     };
   }
@@ -164,22 +156,21 @@ export class EntityStatements<E extends ObjectLiteral> {
     expectChanges?: number,
   ): PlannedStatement {
     const column = this.name(property);
-    const match = Object.keys(where);
+    const filter = this.where(where);
     return {
-      sql: `UPDATE ${this.table} SET ${column} = ${column} + ? WHERE ${match.map((p) => `${this.name(p)} = ?`).join(' AND ')}`,
-      params: [by, ...match.map((p) => this.value(p, where[p]))],
+      sql: `UPDATE ${this.table} SET ${column} = ${column} + ? ${filter.sql}`,
+      params: [by, ...filter.params],
       expectChanges,
     };
   }
 
   /** SELECT of `properties` (under their property names) from the rows matching every equality in `where`. */
   select(properties: Array<keyof E & string>, where: Partial<E>): PlannedStatement {
-    const match = Object.keys(where);
+    const columns = properties.map((p) => `${this.name(p)} AS ${this.dataSource.driver.escape(p)}`);
+    const filter = this.where(where);
     return {
-      sql: `SELECT ${properties.map((p) => `${this.name(p)} AS ${this.dataSource.driver.escape(p)}`).join(', ')} FROM ${
-        this.table
-      } WHERE ${match.map((p) => `${this.name(p)} = ?`).join(' AND ')}`,
-      params: match.map((p) => this.value(p, where[p])),
+      sql: `SELECT ${columns.join(', ')} FROM ${this.table} ${filter.sql}`,
+      params: filter.params,
       returnRows: true,
     };
   }

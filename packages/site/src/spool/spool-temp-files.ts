@@ -29,7 +29,6 @@ export const TEMP_FILE_RESERVE = 16;
 export class TempFileReserve {
   private readonly ready: TempFile[] = [];
   private readonly waiters: Waiter[] = [];
-  private readonly names = new Set<string>();
   private making = 0;
   private closed = false;
 
@@ -45,21 +44,19 @@ export class TempFileReserve {
     const taken = file
       ? Promise.resolve(file)
       : new Promise<TempFile>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    if (file) this.names.delete(path.basename(file.file));
     this.refill();
     return taken;
   }
 
   /** True when `name` (a file name in the directory) is a reserved file that no job has taken yet. */
   holds(name: string): boolean {
-    return this.names.has(name);
+    return this.ready.some((file) => path.basename(file.file) === name);
   }
 
   /** Close and delete the files still in reserve; later `take` calls are refused. */
   close(): void {
     this.closed = true;
     for (const { fd, file } of this.ready.splice(0)) this.discard(fd, file);
-    this.names.clear();
     for (const waiter of this.waiters.splice(0)) {
       waiter.reject(new QuireError(ErrorCode.NotReady, 'The spool is closed'));
     }
@@ -85,7 +82,6 @@ export class TempFileReserve {
       const waiter = this.waiters.shift();
       if (waiter) return waiter.resolve({ fd, file });
       this.ready.push({ fd, file });
-      this.names.add(path.basename(file));
     });
   }
 
