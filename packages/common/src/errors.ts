@@ -32,6 +32,10 @@ export const ErrorCode = {
   SpoolFailed: 'SPOOL_FAILED',
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
   SiteCredentialCorrupt: 'SITE_CREDENTIAL_CORRUPT',
+  PrinterNotFound: 'PRINTER_NOT_FOUND',
+  PrinterUriInvalid: 'PRINTER_URI_INVALID',
+  ReleaseFailed: 'RELEASE_FAILED',
+  TerminalSessionInvalid: 'TERMINAL_SESSION_INVALID',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -60,6 +64,10 @@ const defaultHttpStatus: Record<ErrorCode, number> = {
   SPOOL_FAILED: 500,
   PAYLOAD_TOO_LARGE: 413,
   SITE_CREDENTIAL_CORRUPT: 500,
+  PRINTER_NOT_FOUND: 404,
+  PRINTER_URI_INVALID: 400,
+  RELEASE_FAILED: 502,
+  TERMINAL_SESSION_INVALID: 401,
 };
 
 /**
