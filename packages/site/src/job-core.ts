@@ -10,17 +10,39 @@ import {
   commonMigrations,
   createSilentLogger,
   createUnitWriter,
+  randomToken,
   type Logger,
 } from '@quire/common';
+import {
+  DirectoryDelegateEntity,
+  DirectoryRepository,
+  DirectoryService,
+  DirectoryUserEntity,
+  LookupKeys,
+} from './directory';
 import { JobIntakeService } from './intake/job-intake.service';
 import { JobRepository, JobStateMachine, JobsService, jobEntities } from './jobs';
 import { siteMigrations } from './migrations';
 import { AnalysisPool, type AnalysisMode, JobAnalysisService } from './pdl/analysis';
+import { PrinterEntity, PrinterRepository, PrinterService } from './printers';
 import { QueueEntity, QueueRepository, QueueService } from './queues';
+import { DEFAULT_OUTPUT_TIMEOUTS, type OutputTimeouts } from './release/output-driver';
+import { createOutputDriver } from './release/output-drivers';
+import { ReleaseSender } from './release/release-sender';
+import { ReleaseService } from './release/release.service';
 import { SpoolStore } from './spool';
+import { TerminalLoginFailureEntity, TerminalSessionEntity } from './terminal/terminal-session.entity';
 
 /** The site's own entities (common ones are added by the server core). */
-export const siteEntities = [QueueEntity, ...jobEntities];
+export const siteEntities = [
+  QueueEntity,
+  ...jobEntities,
+  PrinterEntity,
+  DirectoryUserEntity,
+  DirectoryDelegateEntity,
+  TerminalSessionEntity,
+  TerminalLoginFailureEntity,
+];
 
 /** Every entity and migration of a site database, common ones included (for tests that open one directly). */
 export const jobCoreEntities = [...commonEntities, ...siteEntities];
@@ -35,6 +57,9 @@ export interface JobCore {
   spool: SpoolStore;
   analysis: JobAnalysisService;
   intake: JobIntakeService;
+  printers: PrinterService;
+  directory: DirectoryService;
+  release: ReleaseService;
   /**
    * Stop the analysis workers (jobs still being analysed stay in `processing` for the next start), then the DB
    * writer once what it was given is committed.
@@ -55,15 +80,35 @@ export interface JobCoreOptions {
   logger?: Logger;
   /** Defaults: one worker per core, 60 s, standard mode. */
   analysis?: JobCoreAnalysisOptions;
+  /** PIN and card lookup keys; default: under a random key (tests). */
+  lookupKeys?: LookupKeys;
+  /** Printer output timeouts; default DEFAULT_OUTPUT_TIMEOUTS. */
+  outputTimeouts?: OutputTimeouts;
+  /** The host name sent to printers (LPD `H` lines); default `quire-site`. */
+  hostName?: string;
 }
 
 /** Compose the job core on an open, migrated DataSource. */
 export function buildJobCore(dataSource: DataSource, options: JobCoreOptions): JobCore {
   const logger = options.logger ?? createSilentLogger();
+  const printerRepository = new PrinterRepository(dataSource);
   const queues = new QueueService({
     queues: new QueueRepository(dataSource),
     logger: logger.child({ component: 'queues' }),
+    unknownPrinters: async (ids, manager) => {
+      const found = new Set((await printerRepository.findByIds(ids, manager)).map((printer) => printer.id));
+      return ids.filter((id) => !found.has(id));
+    },
   });
+  const printers = new PrinterService({
+    printers: printerRepository,
+    logger: logger.child({ component: 'printers' }),
+    onRemoved: (printerId, manager) => queues.dropPrinter(printerId, manager),
+  });
+  const directory = new DirectoryService(
+    new DirectoryRepository(dataSource),
+    options.lookupKeys ?? new LookupKeys(randomToken(32)),
+  );
   const repository = new JobRepository(dataSource);
   const stateMachine = new JobStateMachine({ jobs: repository });
   const writer = createUnitWriter(dataSource);
@@ -90,8 +135,32 @@ export function buildJobCore(dataSource: DataSource, options: JobCoreOptions): J
     maxJobSizeMb: options.maxJobSizeMb ?? 600,
     logger: logger.child({ component: 'intake' }),
   });
+  const releaseLogger = logger.child({ component: 'release' });
+  const release = new ReleaseService({
+    dataSource,
+    repository,
+    stateMachine,
+    queues,
+    printers,
+    directory,
+    spool,
+    sender: new ReleaseSender({
+      printers,
+      directory,
+      spool,
+      driverFor: createOutputDriver,
+      timeouts: options.outputTimeouts ?? DEFAULT_OUTPUT_TIMEOUTS,
+      hostName: options.hostName ?? 'quire-site',
+      logger: releaseLogger,
+    }),
+    logger: releaseLogger,
+  });
+  jobs.onReady((job) => release.dispatchIfAutomatic(job));
   return {
     dataSource,
+    printers,
+    directory,
+    release,
     queues,
     repository,
     stateMachine,
@@ -100,6 +169,7 @@ export function buildJobCore(dataSource: DataSource, options: JobCoreOptions): J
     analysis,
     intake,
     close: async () => {
+      await release.stop();
       await analysis.close();
       await writer.close();
       spool.close();

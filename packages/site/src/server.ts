@@ -14,14 +14,22 @@ import {
   migrateDatabase,
   openServerCore,
 } from '@quire/common';
+import { loadLookupKeys } from './directory';
 import { CentralLink } from './federation';
 import { startIntakeListeners, type IntakeListeners } from './intake/intake-listeners';
 import { buildJobCore, siteEntities } from './job-core';
 import { jobsRouter } from './jobs';
 import { siteMigrations } from './migrations';
+import { printersRouter } from './printers';
 import { queuesRouter } from './queues';
+import { releaseRouter } from './release/release.routes';
+import { RetentionTask } from './release/retention';
 import { siteStatusRouter } from './site-status.routes';
 import { checkSpoolHealth, ensureSpoolDirectory } from './spool/spool-health';
+import { TerminalAuthService } from './terminal/terminal-auth.service';
+import { terminalRouter } from './terminal/terminal.routes';
+import { TerminalService } from './terminal/terminal.service';
+import { terminalPageRouter } from './terminal/web/terminal-page.routes';
 import { siteVersion } from './version';
 
 export interface StartSiteOptions {
@@ -103,11 +111,44 @@ export async function startSite(options: StartSiteOptions): Promise<SiteServer> 
       maxJobSizeMb: config.jobs.maxSizeMb,
       logger,
       analysis: config.analysis,
+      lookupKeys: await loadLookupKeys(config.terminal.lookupKey, config.data.dir),
+      outputTimeouts: {
+        connectMs: config.release.connectTimeoutSeconds * 1000,
+        idleMs: config.release.idleTimeoutSeconds * 1000,
+        totalMs: config.release.totalTimeoutMinutes * 60_000,
+      },
+      hostName: config.site.name,
     });
     // Stopped after the listeners (no new jobs) and before the database (analyses in progress are stored).
     stops.push(() => jobCore.close());
     await jobCore.queues.ensureDefaultQueues();
+    await jobCore.release.recoverAtStartup();
     await jobCore.intake.recoverAtStartup();
+    const retention = new RetentionTask({
+      dataSource: core.dataSource,
+      repository: jobCore.repository,
+      stateMachine: jobCore.stateMachine,
+      spool: jobCore.spool,
+      retentionDays: config.jobs.retentionDays,
+      schedule: config.jobs.retentionSchedule,
+      logger: logger.child({ component: 'retention' }),
+    });
+    retention.start();
+    stops.push(() => retention.stop());
+    const terminalAuth = new TerminalAuthService({
+      dataSource: core.dataSource,
+      directory: jobCore.directory,
+      printers: jobCore.printers,
+      audit: core.audit,
+      sessionIdleSeconds: config.terminal.sessionIdleSeconds,
+    });
+    const terminal = new TerminalService({
+      repository: jobCore.repository,
+      jobs: jobCore.jobs,
+      queues: jobCore.queues,
+      directory: jobCore.directory,
+      release: jobCore.release,
+    });
     const listeners = await startIntakeListeners({
       config,
       logger,
@@ -139,7 +180,21 @@ export async function startSite(options: StartSiteOptions): Promise<SiteServer> 
           }),
         );
         app.use(queuesRouter({ queues: jobCore.queues, auth: core.auth, dataSource: core.dataSource }));
+        app.use(
+          releaseRouter({
+            release: jobCore.release,
+            directory: jobCore.directory,
+            auth: core.auth,
+            audit: core.audit,
+            dataSource: core.dataSource,
+          }),
+        );
         app.use(jobsRouter({ jobs: jobCore.jobs, auth: core.auth, dataSource: core.dataSource }));
+        app.use(printersRouter({ printers: jobCore.printers, auth: core.auth, dataSource: core.dataSource }));
+        app.use(
+          terminalRouter({ auth: terminalAuth, terminal, printAllOnLogin: config.terminal.printAllOnLogin }),
+        );
+        app.use(terminalPageRouter());
       },
     });
     const http = new HttpServer();

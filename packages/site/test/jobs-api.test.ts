@@ -24,11 +24,9 @@ import {
 } from '@quire/common';
 import { forEachDriver } from '@quire/testkit';
 import { type JobView } from '../src/intake/intake-port';
-import { jobEntities, jobsRouter } from '../src/jobs';
-import { CreateJobs1763700300000 } from '../src/migrations/1763700300000-create-jobs';
-import { CreateQueues1763700200000 } from '../src/migrations/1763700200000-create-queues';
-import { AddJobAnalysis1763700400000 } from '../src/migrations/1763700400000-add-job-analysis';
-import { QueueEntity } from '../src/queues';
+import { siteEntities } from '../src/job-core';
+import { jobsRouter } from '../src/jobs';
+import { siteMigrations } from '../src/migrations';
 import { buildJobCore, type JobCore } from './fixtures/job-core';
 
 const ADMIN_PASSWORD = 'jobs-admin-password';
@@ -55,6 +53,10 @@ const JOB_FIELDS = [
   'impressions',
   'sheets',
   'analysis',
+  'favourite',
+  'printerId',
+  'printAttempts',
+  'documentKept',
 ];
 
 type Body = Record<string, unknown> & { error?: { code: string; message: string } };
@@ -102,8 +104,8 @@ forEachDriver('site jobs REST API', (_driver, getUrl) => {
     server = await openServerCore({
       config,
       logger,
-      entities: [QueueEntity, ...jobEntities],
-      migrations: [CreateQueues1763700200000, CreateJobs1763700300000, AddJobAnalysis1763700400000],
+      entities: siteEntities,
+      migrations: siteMigrations,
       printOnce: () => undefined,
     });
     core = buildJobCore(server.dataSource, { spoolDir: config.spool.dir, logger });
@@ -207,6 +209,10 @@ forEachDriver('site jobs REST API', (_driver, getUrl) => {
         warnings: ['The document language was not recognised: pages and colour are unknown'],
         pjl: {},
       },
+      favourite: false,
+      printerId: null,
+      printAttempts: 0,
+      documentKept: true,
     });
   });
 

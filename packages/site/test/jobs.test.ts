@@ -222,6 +222,10 @@ forEachDriver('site job intake core', (_driver, getUrl) => {
       const runner = scratch.dataSource.createQueryRunner();
       try {
         await scratch.dataSource.undoLastMigration();
+        expect(await runner.hasTable('printers')).to.equal(false);
+        expect(await runner.hasColumn('jobs', 'favourite')).to.equal(false);
+        expect(await runner.hasColumn('queues', 'printers')).to.equal(false);
+        await scratch.dataSource.undoLastMigration();
         expect(await runner.hasColumn('jobs', 'impressions')).to.equal(false);
         expect(await runner.hasColumn('jobs', 'analysis')).to.equal(false);
         expect(await runner.hasColumn('jobs', 'duplex')).to.equal(true);

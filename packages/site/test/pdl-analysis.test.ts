@@ -223,6 +223,11 @@ forEachDriver('job analysis on intake', (_driver, getUrl) => {
         impressions: null,
         sheets: null,
         analysis: null,
+        favourite: false,
+        printerId: null,
+        printAttempts: 0,
+        releasedBy: null,
+        documentRemovedAt: null,
       };
       return core.stateMachine.create(job, { role: 'intake' }, tx);
     });

@@ -21,8 +21,9 @@ import {
   type ServerCore,
 } from '@quire/common';
 import { forEachDriver } from '@quire/testkit';
-import { CreateQueues1763700200000 } from '../src/migrations/1763700200000-create-queues';
-import { QueueEntity, QueueRepository, QueueService, queuesRouter } from '../src/queues';
+import { siteEntities } from '../src/job-core';
+import { siteMigrations } from '../src/migrations';
+import { QueueRepository, QueueService, queuesRouter } from '../src/queues';
 
 const ADMIN_PASSWORD = 'queues-admin-password';
 const USER_PASSWORD = 'queues-user-password';
@@ -69,8 +70,8 @@ forEachDriver('site queues REST API', (_driver, getUrl) => {
     core = await openServerCore({
       config,
       logger,
-      entities: [QueueEntity],
-      migrations: [CreateQueues1763700200000],
+      entities: siteEntities,
+      migrations: siteMigrations,
       printOnce: () => undefined,
     });
     const queues = new QueueService({ queues: new QueueRepository(core.dataSource), logger });
@@ -128,6 +129,14 @@ forEachDriver('site queues REST API', (_driver, getUrl) => {
         'unknownOwnerPolicy',
         'updatedAt',
         'userDetection',
+        'printers',
+        'printerGroups',
+        'priority',
+        'keepForReprint',
+        'forceColor',
+        'forceDuplex',
+        'forceTonerSave',
+        'customPjl',
       ].sort(),
     );
     const one = await api('GET', `/api/v1/queues/${queues[0].id as string}`, userToken);

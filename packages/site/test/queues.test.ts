@@ -7,8 +7,6 @@
 import { expect } from 'chai';
 import { type DataSource } from 'typeorm';
 import {
-  commonEntities,
-  commonMigrations,
   createSilentLogger,
   ErrorCode,
   isQuireError,
@@ -16,7 +14,7 @@ import {
   openDatabase,
 } from '@quire/common';
 import { forEachDriver } from '@quire/testkit';
-import { CreateQueues1763700200000 } from '../src/migrations/1763700200000-create-queues';
+import { jobCoreEntities, jobCoreMigrations } from '../src/job-core';
 import {
   QueueEntity,
   QueueRepository,
@@ -42,8 +40,8 @@ forEachDriver('site queues', (_driver, getUrl) => {
   beforeEach(async () => {
     ({ dataSource } = await openDatabase({
       url: await getUrl(),
-      entities: [...commonEntities, QueueEntity],
-      migrations: [...commonMigrations, CreateQueues1763700200000],
+      entities: jobCoreEntities,
+      migrations: jobCoreMigrations,
     }));
     repository = new QueueRepository(dataSource);
     service = new QueueService({ queues: repository, logger: createSilentLogger() });

@@ -34,3 +34,18 @@ export {
   runIpptool,
 } from './ipptool';
 export * from './random';
+export * from './chromium';
+export {
+  type LpdSink,
+  type LpdSinkDataFile,
+  type LpdSinkJob,
+  type LpdSinkOptions,
+  type PrintSink,
+  type RawSinkFailure,
+  type RawSinkJob,
+  type RawSinkOptions,
+  startLpdSink,
+  startRawSink,
+} from './print-sinks';
+export { type UnacceptingPort, startUnacceptingPort } from './unaccepting-port';
+export { type IppEvePrinter, type StartIppEvePrinterOptions, startIppEvePrinter } from './ippeveprinter';

@@ -280,6 +280,53 @@ export const configSchema = {
       defaultValue: 600,
       doc: 'Largest job accepted, in MiB, enforced while streaming: a larger job is refused with a clear protocol error and nothing of it is kept.',
     }),
+    retentionDays: integerSetting(1, 3650, {
+      roles: siteOnly,
+      defaultValue: 7,
+      doc: 'Jobs submitted longer ago than this many days are deleted (soft: the row and its history stay for reports) with their spool files, by the retention task. Favourites are kept until their owner removes them; jobs being printed are left alone.',
+    }),
+    retentionSchedule: stringSetting({
+      roles: siteOnly,
+      defaultValue: '17 3 * * *',
+      doc: "When the retention task runs, as a cron expression (minute hour day month weekday, in the server's time zone). The default runs it daily at 03:17.",
+      allowEmpty: false,
+    }),
+  },
+  release: {
+    connectTimeoutSeconds: integerSetting(1, 300, {
+      roles: siteOnly,
+      defaultValue: 5,
+      doc: 'How long a release waits to connect to a printer. Past it the job fails with `printer unreachable` and can be released again.',
+    }),
+    idleTimeoutSeconds: integerSetting(1, 3600, {
+      roles: siteOnly,
+      defaultValue: 60,
+      doc: 'A printer that accepts no byte and answers nothing for this long fails the release with `timeout` (a printer out of paper stalls its socket).',
+    }),
+    totalTimeoutMinutes: integerSetting(1, 1440, {
+      roles: siteOnly,
+      defaultValue: 60,
+      doc: 'Longest time one release may take, from connecting until the printer has the whole job (IPP: until it reports the job completed).',
+    }),
+  },
+  terminal: {
+    sessionIdleSeconds: integerSetting(10, 86400, {
+      roles: siteOnly,
+      defaultValue: 300,
+      doc: 'A terminal session (a user signed in at a printer) that makes no request for this long ends; the web release station also logs out after its own, shorter idle time.',
+    }),
+    printAllOnLogin: booleanSetting({
+      roles: siteOnly,
+      defaultValue: false,
+      doc: 'Release every ready job of the user at the printer as soon as they sign in at its terminal (MyQ\'s "print all jobs after logging"). The jobs are sent in queue-priority order; delegated jobs are not included.',
+    }),
+    lookupKey: stringSetting({
+      roles: siteOnly,
+      defaultValue: '',
+      defaultDoc: 'empty: a random key generated on first start and kept in `<data dir>/lookup-key`',
+      doc: 'Key of the HMAC that turns PINs and card numbers into the lookup keys stored in the directory cache (never the PIN or card itself). Central sends the key of the organisation; set it here only for a standalone site.',
+      secret: true,
+    }),
   },
   analysis: {
     workers: integerSetting(1, 256, {

@@ -83,6 +83,14 @@ export interface JobView {
   impressions: number | null;
   sheets: number | null;
   analysis: JobAnalysisDetails | null;
+  /** Marked by its owner to keep (release). */
+  favourite?: boolean;
+  /** The printer of the latest release, or null before any. */
+  printerId?: string | null;
+  /** Releases started: first print, new attempts, reprints. */
+  printAttempts?: number;
+  /** False once the spool file has been removed (after printing, by retention). */
+  documentKept?: boolean;
 }
 
 /** Who asks for a job operation: owners act on their own jobs, admins on any. */

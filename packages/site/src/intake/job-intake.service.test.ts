@@ -12,8 +12,6 @@ import { Readable } from 'node:stream';
 import { expect } from 'chai';
 import { type DataSource } from 'typeorm';
 import {
-  commonEntities,
-  commonMigrations,
   createSilentLogger,
   createUnitWriter,
   ErrorCode,
@@ -21,13 +19,11 @@ import {
   openDatabase,
   type UnitWriter,
 } from '@quire/common';
-import { JobRepository, JobStateMachine, JobsService, jobEntities } from '../jobs';
-import { CreateJobs1763700300000 } from '../migrations/1763700300000-create-jobs';
-import { CreateQueues1763700200000 } from '../migrations/1763700200000-create-queues';
-import { AddJobAnalysis1763700400000 } from '../migrations/1763700400000-add-job-analysis';
+import { JobRepository, JobStateMachine, JobsService } from '../jobs';
 import { AnalysisPool, JobAnalysisService } from '../pdl/analysis';
-import { QueueEntity, QueueRepository, QueueService } from '../queues';
+import { QueueRepository, QueueService } from '../queues';
 import { SpoolStore } from '../spool';
+import { jobCoreEntities, jobCoreMigrations } from '../job-core';
 import { type IncomingJob } from './intake-port';
 import { JobIntakeService } from './job-intake.service';
 
@@ -76,13 +72,8 @@ describe('JobIntakeService rules', () => {
     base = mkdtempSync(path.join(tmpdir(), 'quire-intake-unit-'));
     ({ dataSource } = await openDatabase({
       url: `sqlite:${path.join(base, 'site.db')}`,
-      entities: [...commonEntities, QueueEntity, ...jobEntities],
-      migrations: [
-        ...commonMigrations,
-        CreateQueues1763700200000,
-        CreateJobs1763700300000,
-        AddJobAnalysis1763700400000,
-      ],
+      entities: jobCoreEntities,
+      migrations: jobCoreMigrations,
     }));
     const logger = createSilentLogger();
     queues = new QueueService({ queues: new QueueRepository(dataSource), logger });

@@ -36,15 +36,22 @@ describe('job state machine table', () => {
     for (const state of ACTIVE_STATES) expect(isFinalState(state)).to.equal(false);
   });
 
-  it('has no way out of a final state', () => {
-    for (const from of FINAL_STATES) {
-      for (const to of ALL_STATES) expect(rolesAllowed(from, to), `${from} → ${to}`).to.deep.equal([]);
+  it('has no way out of deleted; printed and failed only to a new release or deletion', () => {
+    for (const to of ALL_STATES) expect(rolesAllowed('deleted', to), `deleted → ${to}`).to.deep.equal([]);
+    for (const from of ['printed', 'failed'] as const) {
+      for (const to of ALL_STATES) {
+        const expected = to === 'printing' ? ['release'] : to === 'deleted' ? ['owner', 'admin', 'system'] : [];
+        expect(rolesAllowed(from, to), `${from} → ${to}`).to.have.members(expected);
+      }
     }
   });
 
-  it('lets the owner or an admin (and nobody else) delete any job that is not final', () => {
-    for (const from of ACTIVE_STATES) {
+  it('lets the owner or an admin delete any job, and the retention task any job not in processing or printing', () => {
+    for (const from of ['processing', 'printing'] as const) {
       expect(rolesAllowed(from, 'deleted'), from).to.have.members(['owner', 'admin']);
+    }
+    for (const from of ['ready', 'paused', 'printed', 'failed'] as const) {
+      expect(rolesAllowed(from, 'deleted'), from).to.have.members(['owner', 'admin', 'system']);
     }
   });
 
@@ -78,10 +85,12 @@ describe('job state machine table', () => {
     expect(canTransition('ready', 'printed', 'release'), 'no skipping printing').to.equal(false);
   });
 
-  it('lets the system fail any active job, and nothing else', () => {
+  it('lets the system fail any active job and delete expired ones, and nothing else', () => {
+    const expiring = ['ready', 'paused', 'printed', 'failed'];
     for (const from of ALL_STATES) {
       for (const to of ALL_STATES) {
-        const expected = to === 'failed' && ACTIVE_STATES.includes(from);
+        const expected =
+          (to === 'failed' && ACTIVE_STATES.includes(from)) || (to === 'deleted' && expiring.includes(from));
         expect(canTransition(from, to, 'system'), `${from} → ${to}`).to.equal(expected);
       }
     }
@@ -100,13 +109,13 @@ describe('job state machine table', () => {
       },
     });
     const machine = new JobStateMachine({ jobs: untouchable });
-    const job = { id: 'x', number: 7, state: 'printed' } as JobEntity;
+    const job = { id: 'x', number: 7, state: 'deleted' } as JobEntity;
     const manager = {} as Parameters<JobStateMachine['transition']>[3];
     const refused = await machine
-      .transition(job, 'deleted', { actor: { role: 'owner', name: 'alice' } }, manager)
+      .transition(job, 'ready', { actor: { role: 'owner', name: 'alice' } }, manager)
       .catch((err: unknown) => err);
     expect(isQuireError(refused, ErrorCode.JobStateConflict)).to.equal(true);
-    expect((refused as Error).message).to.equal('Job 7 is printed; it cannot become deleted');
+    expect((refused as Error).message).to.equal('Job 7 is deleted; it cannot become ready');
 
     const wrongRole = await machine
       .transition({ ...job, state: 'ready' }, 'printing', { actor: { role: 'owner' } }, manager)

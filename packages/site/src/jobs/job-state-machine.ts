@@ -26,16 +26,22 @@
  *                Whether a requester is the owner is the jobs service's rule; this table only knows roles. A hold
  *                or release of a job still in processing moves nothing: it records or withdraws the job's hold
  *                request (`hold_requested`), and routing honours the request as it is when routing commits.
- *   release      ready -> printing -> printed | failed.
+ *   release      ready -> printing -> printed | failed. printed -> printing is a reprint, and failed -> printing
+ *                a new attempt after a failed release; the release service allows them only while the document
+ *                is kept (and, for a reprint, while the keep-for-reprint rules allow it, release/reprint-policy.ts).
  *   system       processing | ready | paused | printing -> failed, when the document has vanished from the
- *                spool or something outside any user's doing broke the job.
- *   Final states have no way out.
+ *                spool or something outside any user's doing broke the job. ready | paused | printed | failed ->
+ *                deleted: the retention task.
+ *   deleted has no way out. printed and failed are "complete" (FINAL_STATES) but not final: see above.
  *
  * The spool file
  * --------------
- *   processing, ready, paused, printing: kept. Start-up recovery fails a job in these states whose file is gone.
- *   printed, failed, deleted: kept for a retention period (reprints, disputes, roaming), then deleted by a purge
- *   that is a later scheduler task; the job row stays for history and accounting.
+ *   processing, ready, paused, printing: kept. Start-up recovery fails a job in these states whose file is gone,
+ *   and fails a job left in printing (the site stopped mid-release), which can then be released again.
+ *   printed: kept or removed at once by the keep-for-reprint rules (release/reprint-policy.ts).
+ *   failed: kept, so the job can be released again. deleted: removed.
+ *   The retention task (release/retention.ts) deletes jobs older than `jobs.retentionDays`, favourites excepted,
+ *   and removes their files; `document_removed_at` records when a file went. The job row stays for history.
  *
  * How a transition is written
  * ---------------------------
@@ -79,6 +85,8 @@ type TransitionTable = Readonly<
 >;
 
 const CANCEL: readonly JobActorRole[] = ['owner', 'admin'];
+/** Deleting a job that is not being processed: its owner, an admin, or the retention task. */
+const DELETE: readonly JobActorRole[] = ['owner', 'admin', 'system'];
 
 /** Every allowed move: from-state → to-state → the roles that may make it. */
 export const JOB_TRANSITIONS: TransitionTable = {
@@ -88,21 +96,25 @@ export const JOB_TRANSITIONS: TransitionTable = {
     failed: ['router', 'system'],
     deleted: CANCEL,
   },
-  ready: { paused: ['owner', 'admin'], printing: ['release'], failed: ['system'], deleted: CANCEL },
-  paused: { ready: ['owner', 'admin'], failed: ['system'], deleted: CANCEL },
+  ready: { paused: ['owner', 'admin'], printing: ['release'], failed: ['system'], deleted: DELETE },
+  paused: { ready: ['owner', 'admin'], failed: ['system'], deleted: DELETE },
   printing: { printed: ['release'], failed: ['release', 'system'], deleted: CANCEL },
-  printed: {},
-  failed: {},
+  printed: { printing: ['release'], deleted: DELETE },
+  failed: { printing: ['release'], deleted: DELETE },
   deleted: {},
 };
 
-/** States a job never leaves. */
+/**
+ * States in which a job is complete (IPP's "completed" jobs): its owner's request is done with. Only `deleted` is
+ * never left; the release service may print a printed job again (a reprint of a kept document) or a job whose
+ * printing failed, and the retention task deletes both.
+ */
 export const FINAL_STATES: readonly JobState[] = ['printed', 'failed', 'deleted'];
 
 /** States whose job still needs its spool file. */
 export const ACTIVE_STATES: readonly JobState[] = ['processing', 'ready', 'paused', 'printing'];
 
-/** True for printed, failed and deleted. */
+/** True for printed, failed and deleted (see FINAL_STATES). */
 export function isFinalState(state: JobState): boolean {
   return FINAL_STATES.includes(state);
 }

@@ -45,6 +45,10 @@ export function toJobView(job: JobEntity): JobView {
     impressions: job.impressions,
     sheets: job.sheets,
     analysis: analysisDetails(job.analysis),
+    favourite: job.favourite,
+    printerId: job.printerId,
+    printAttempts: job.printAttempts,
+    documentKept: job.documentRemovedAt === null,
   };
 }
 
@@ -72,5 +76,9 @@ export function jobJson(job: JobView) {
     impressions: job.impressions,
     sheets: job.sheets,
     analysis: job.analysis,
+    favourite: job.favourite ?? false,
+    printerId: job.printerId ?? null,
+    printAttempts: job.printAttempts ?? 0,
+    documentKept: job.documentKept ?? true,
   };
 }

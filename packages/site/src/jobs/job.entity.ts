@@ -126,6 +126,26 @@ export class JobEntity {
   @Column({ type: 'integer', nullable: true })
   sheets!: number | null;
 
+  /** Marked by its owner to keep: never removed by retention, and reprintable under the keep-for-reprint rules. */
+  @Column({ type: 'boolean' })
+  favourite!: boolean;
+
+  /** The printer of the latest release, or null before any. */
+  @UuidColumn({ name: 'printer_id', nullable: true })
+  printerId!: string | null;
+
+  /** Releases started (the first print, new attempts after a failure, reprints). */
+  @Column({ name: 'print_attempts', type: 'integer' })
+  printAttempts!: number;
+
+  /** Who released it last (`user` at a terminal, `admin:NAME`, `queue` for direct and tandem queues). */
+  @Column({ name: 'released_by', type: 'varchar', length: 128, nullable: true })
+  releasedBy!: string | null;
+
+  /** When the spool file was removed (after printing, by retention, or on delete); null while it is kept. */
+  @TimestampColumn({ name: 'document_removed_at', nullable: true })
+  documentRemovedAt!: Date | null;
+
   /** The rest of the analysis as JSON (`JobAnalysisDetails`): mode, warnings, partial, paper map, PJL variables. */
   @Column({ type: 'text', nullable: true })
   analysis!: string | null;

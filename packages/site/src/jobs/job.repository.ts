@@ -5,6 +5,8 @@
  */
 import {
   In,
+  IsNull,
+  LessThan,
   MoreThanOrEqual,
   type DataSource,
   type EntityManager,
@@ -20,6 +22,7 @@ import {
   type WriteUnit,
 } from '@quire/common';
 import { type JobState } from '../intake/intake-port';
+import { afterCommit } from '../queues/after-commit';
 import { JOB_NUMBER_COUNTER, JobCounterEntity } from './job-counter.entity';
 import { JobEventEntity } from './job-event.entity';
 import { JobEntity } from './job.entity';
@@ -84,6 +87,11 @@ export class JobRepository {
     return this.sql.events.insert(event);
   }
 
+  /** Run `callback` once `manager`'s transaction has committed (at once without one). */
+  afterCommit(manager: EntityManager | undefined, callback: () => void): void {
+    afterCommit(this.dataSource, manager, callback);
+  }
+
   /** One job by id, or null. */
   findById(id: string, manager?: EntityManager): Promise<JobEntity | null> {
     return this.jobs(manager).findOneBy({ id });
@@ -112,6 +120,54 @@ export class JobRepository {
   /** Every job in one of `states`, oldest first. */
   findInStates(states: readonly JobState[], manager?: EntityManager): Promise<JobEntity[]> {
     return this.jobs(manager).find({ where: { state: In([...states]) }, order: { submittedAt: 'ASC' } });
+  }
+
+  /** The jobs of these owners in one of `states`, oldest first (a terminal's list). */
+  findOfOwners(
+    owners: readonly string[],
+    states: readonly JobState[],
+    manager?: EntityManager,
+  ): Promise<JobEntity[]> {
+    if (owners.length === 0) return Promise.resolve([]);
+    return this.jobs(manager).find({
+      where: { owner: In([...owners]), state: In([...states]) },
+      order: { submittedAt: 'ASC', id: 'ASC' },
+    });
+  }
+
+  /** Up to `limit` jobs in one of `states` submitted before `before`, favourites excluded, oldest first. */
+  findExpired(
+    before: Date,
+    states: readonly JobState[],
+    limit: number,
+    manager?: EntityManager,
+  ): Promise<JobEntity[]> {
+    return this.jobs(manager).find({
+      where: { submittedAt: LessThan(before), state: In([...states]), favourite: false },
+      order: { submittedAt: 'ASC' },
+      take: limit,
+    });
+  }
+
+  /** Up to `limit` jobs in one of `states` whose spool file is not yet removed. */
+  findWithDocument(
+    states: readonly JobState[],
+    limit: number,
+    manager?: EntityManager,
+  ): Promise<JobEntity[]> {
+    return this.jobs(manager).find({
+      where: { state: In([...states]), documentRemovedAt: IsNull() },
+      take: limit,
+    });
+  }
+
+  /** Set columns that are no part of the state machine (favourite, document_removed_at). */
+  async setColumns(
+    id: string,
+    columns: Partial<Pick<JobEntity, 'favourite' | 'documentRemovedAt'>>,
+    manager?: EntityManager,
+  ): Promise<void> {
+    await this.jobs(manager).update({ id }, columns);
   }
 
   /** The spool paths of those of `ids` that have a row. */

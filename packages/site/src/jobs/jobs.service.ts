@@ -57,6 +57,11 @@ export type NewJob = Omit<
   | 'impressions'
   | 'sheets'
   | 'analysis'
+  | 'favourite'
+  | 'printerId'
+  | 'printAttempts'
+  | 'releasedBy'
+  | 'documentRemovedAt'
 >;
 
 /** How callers name a job: by id (REST) or by number (IPP, LPD). */
@@ -80,6 +85,7 @@ class RoutedMeanwhile extends Error {
 export class JobsService implements SpoolIndex {
   private numbers = { next: 1, last: 0 };
   private refill: Promise<void> | null = null;
+  private readonly readyListeners: Array<(job: JobEntity) => void> = [];
 
   constructor(private readonly options: JobsServiceOptions) {}
 
@@ -89,6 +95,19 @@ export class JobsService implements SpoolIndex {
 
   private get machine(): JobStateMachine {
     return this.options.stateMachine;
+  }
+
+  /**
+   * Call `listener` with every job that became `ready` (routed, or a held job released), once that is committed:
+   * the release service prints the jobs of direct and tandem queues from there.
+   */
+  onReady(listener: (job: JobEntity) => void): void {
+    this.readyListeners.push(listener);
+  }
+
+  private announceReady(job: JobEntity): JobEntity {
+    if (job.state === 'ready') for (const listener of this.readyListeners) listener(job);
+    return job;
   }
 
   /**
@@ -141,6 +160,11 @@ export class JobsService implements SpoolIndex {
       impressions: null,
       sheets: null,
       analysis: null,
+      favourite: false,
+      printerId: null,
+      printAttempts: 0,
+      releasedBy: null,
+      documentRemovedAt: null,
     };
   }
 
@@ -160,7 +184,7 @@ export class JobsService implements SpoolIndex {
       const { to, change } = this.routing(current);
       const planned = this.machine.planTransition(current, to, { ...change, columns });
       const outcome = await this.options.writer.submit(planned.unit);
-      if (outcome.applied) return planned.job;
+      if (outcome.applied) return this.announceReady(planned.job);
       const now = await this.find({ id: job.id });
       if (now?.state !== 'processing') throw await this.machine.changedMeanwhile(current);
       if (attempt >= MAX_ROUTING_ATTEMPTS) {
@@ -264,8 +288,8 @@ export class JobsService implements SpoolIndex {
    * Release a held job (owner or admin): a paused job moves to ready; a job still in processing whose client asked
    * for a hold withdraws that request, and routing sends it to ready once it is analysed.
    */
-  releaseHeld(ref: JobRef, requester: Requester, manager?: EntityManager): Promise<JobEntity> {
-    return this.operateAcrossRouting(manager, (tx) =>
+  async releaseHeld(ref: JobRef, requester: Requester, manager?: EntityManager): Promise<JobEntity> {
+    const job = await this.operateAcrossRouting(manager, (tx) =>
       this.operate(ref, requester, tx, 'release', (job, actor, tx) => {
         if (job.state === 'processing' && job.holdRequested) return this.requestHold(job, false, tx);
         if (job.state !== 'paused') {
@@ -274,6 +298,8 @@ export class JobsService implements SpoolIndex {
         return this.machine.transition(job, 'ready', { actor }, tx);
       }),
     );
+    this.options.jobs.afterCommit(manager, () => this.announceReady(job));
+    return job;
   }
 
   /** Record or withdraw the hold request of a job in processing; RoutedMeanwhile when routing came first. */

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { ErrorCode, QuireError, type FieldProblem } from '@quire/common';
 import { type QueueType } from '../intake/intake-port';
+import { customPjlLineProblem } from '../release/pjl-policy';
 import {
   detectionRulesSchema,
   unknownOwnerPolicySchema,
@@ -33,6 +34,13 @@ export const queueNameSchema = z
 /** The queue types. */
 export const queueTypeSchema = z.enum(['direct', 'tandem', 'pull', 'delegated']);
 
+/** Forced colour at release: keep the job's, or print it in black and white. */
+export const forceColorSchema = z.enum(['keep', 'mono']);
+/** Forced duplex at release. */
+export const forceDuplexSchema = z.enum(['keep', 'simplex', 'long-edge', 'short-edge']);
+/** Forced toner saving at release. */
+export const forceTonerSaveSchema = z.enum(['keep', 'on', 'off']);
+
 /** A new queue: name and type are required, everything else has a default (see QueueService.create). */
 export const newQueueSchema = z.strictObject({
   name: queueNameSchema,
@@ -43,6 +51,25 @@ export const newQueueSchema = z.strictObject({
   unknownOwnerPolicy: unknownOwnerPolicySchema.optional(),
   userDetection: detectionRulesSchema.optional(),
   detectionCaseSensitive: z.boolean().optional(),
+  printers: z.array(z.uuid()).max(500).optional(),
+  printerGroups: z.array(z.string().min(1).max(64)).max(100).optional(),
+  priority: z.number().int().min(-1000).max(1000).optional(),
+  keepForReprint: z.boolean().optional(),
+  forceColor: forceColorSchema.optional(),
+  forceDuplex: forceDuplexSchema.optional(),
+  forceTonerSave: forceTonerSaveSchema.optional(),
+  customPjl: z
+    .array(
+      z
+        .string()
+        .max(255)
+        .superRefine((line, ctx) => {
+          const problem = customPjlLineProblem(line);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
+    )
+    .max(50)
+    .optional(),
 });
 
 /** A change to a queue: any subset of its settings (still refusing unknown fields). */
@@ -58,24 +85,44 @@ export interface NewQueue {
   unknownOwnerPolicy?: UnknownOwnerPolicy;
   userDetection?: DetectionRule[];
   detectionCaseSensitive?: boolean;
+  /** Printers the queue's jobs may print on (ids); a direct queue has exactly one. */
+  printers?: string[];
+  /** Printer groups whose printers the queue's jobs may print on as well. */
+  printerGroups?: string[];
+  /** Jobs released together print higher priority first. */
+  priority?: number;
+  keepForReprint?: boolean;
+  forceColor?: 'keep' | 'mono';
+  forceDuplex?: 'keep' | 'simplex' | 'long-edge' | 'short-edge';
+  forceTonerSave?: 'keep' | 'on' | 'off';
+  /** PJL lines added at release, with %username%, %jobname% and %fullname% replaced. */
+  customPjl?: string[];
 }
 
 /** A change to some settings of a queue. */
 export type QueuePatch = Partial<NewQueue>;
 
-function problemsOf(error: z.ZodError): FieldProblem[] {
+function problemsOf(error: z.ZodError, what: string): FieldProblem[] {
   return error.issues.map((issue) => ({
-    field: issue.path.length === 0 ? '(queue)' : issue.path.map(String).join('.'),
+    field: issue.path.length === 0 ? `(${what})` : issue.path.map(String).join('.'),
     problem: issue.message,
   }));
 }
 
-function checked<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+/**
+ * `input` checked against `schema`; VALIDATION_FAILED naming each bad field, with `what` ("Queue", "Printer")
+ * leading the message. Services check every caller with it, not only the REST API.
+ */
+export function checkedInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const problems = problemsOf(result.error);
-  const message = `Queue settings are invalid: ${problems.map((p) => `${p.field}: ${p.problem}`).join('; ')}`;
+  const problems = problemsOf(result.error, what.toLowerCase());
+  const message = `${what} settings are invalid: ${problems.map((p) => `${p.field}: ${p.problem}`).join('; ')}`;
   throw new QuireError(ErrorCode.ValidationFailed, message, { details: { fields: problems } });
+}
+
+function checked<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  return checkedInput(schema, input, 'Queue');
 }
 
 /** Check new-queue settings; VALIDATION_FAILED names each bad field (`userDetection.2.pattern`, ...). */

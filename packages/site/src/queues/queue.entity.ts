@@ -25,6 +25,19 @@ export const detectionRulesTransformer: ValueTransformer = {
   },
 };
 
+/** A list of strings as JSON text; anything but such a list (a hand edit, NULL) reads as empty. */
+export const jsonStringList: ValueTransformer = {
+  to: (list: string[] | undefined) => (list === undefined ? undefined : JSON.stringify(list)),
+  from: (text: string | null): string[] => {
+    try {
+      const parsed: unknown = JSON.parse(text ?? '[]');
+      return Array.isArray(parsed) ? parsed.filter((item): item is string => typeof item === 'string') : [];
+    } catch {
+      return [];
+    }
+  },
+};
+
 @Entity({ name: 'queues' })
 export class QueueEntity {
   @IdColumn()
@@ -58,6 +71,31 @@ export class QueueEntity {
 
   @Column({ name: 'detection_case_sensitive', type: 'boolean' })
   detectionCaseSensitive!: boolean;
+
+  /** Printer ids, as JSON text. */
+  @Column({ type: 'text', transformer: jsonStringList })
+  printers!: string[];
+
+  @Column({ name: 'printer_groups', type: 'text', transformer: jsonStringList })
+  printerGroups!: string[];
+
+  @Column({ type: 'integer' })
+  priority!: number;
+
+  @Column({ name: 'keep_for_reprint', type: 'boolean' })
+  keepForReprint!: boolean;
+
+  @Column({ name: 'force_color', type: 'varchar', length: 8 })
+  forceColor!: 'keep' | 'mono';
+
+  @Column({ name: 'force_duplex', type: 'varchar', length: 16 })
+  forceDuplex!: 'keep' | 'simplex' | 'long-edge' | 'short-edge';
+
+  @Column({ name: 'force_toner_save', type: 'varchar', length: 8 })
+  forceTonerSave!: 'keep' | 'on' | 'off';
+
+  @Column({ name: 'custom_pjl', type: 'text', transformer: jsonStringList })
+  customPjl!: string[];
 
   @TimestampColumn({ name: 'created_at' })
   createdAt!: Date;

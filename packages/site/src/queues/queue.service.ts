@@ -6,7 +6,15 @@
  */
 import { EventEmitter } from 'node:events';
 import { type EntityManager } from 'typeorm';
-import { ErrorCode, QuireError, describeError, newId, type Logger } from '@quire/common';
+import {
+  ErrorCode,
+  QuireError,
+  describeError,
+  isUuid,
+  newId,
+  type FieldProblem,
+  type Logger,
+} from '@quire/common';
 import { type QueueSummary } from '../intake/intake-port';
 import { defaultDetectionRules } from './detection-rules';
 import { checkNewQueue, checkQueuePatch, type NewQueue, type QueuePatch } from './queue-input';
@@ -17,6 +25,8 @@ import { detectOwner, type OwnerDetectionInput, type OwnerDetectionResult } from
 export interface QueueServiceOptions {
   queues: QueueRepository;
   logger: Logger;
+  /** Which of some printer ids name no printer; queues may only be assigned printers that exist. */
+  unknownPrinters?: (ids: string[], manager?: EntityManager) => Promise<string[]>;
   now?: () => Date;
 }
 
@@ -88,6 +98,14 @@ export class QueueService extends EventEmitter<QueueServiceEvents> {
     return queue;
   }
 
+  /** A queue by id or by name in any case, or NOT_FOUND (the REST API takes either). */
+  async resolve(ref: string, manager?: EntityManager): Promise<QueueEntity> {
+    const byId = isUuid(ref) ? await this.options.queues.findById(ref, manager) : null;
+    const queue = byId ?? (await this.options.queues.findByName(ref, manager));
+    if (!queue) throw new QuireError(ErrorCode.QueueNotFound, `No queue named or with id "${ref}"`);
+    return queue;
+  }
+
   /**
    * Create a queue. Defaults: online, no raw port, the default detection rules, case-insensitive detection, and
    * unknown owners rejected (accepting them would hold jobs nobody can release or be charged for). A name taken
@@ -95,6 +113,7 @@ export class QueueService extends EventEmitter<QueueServiceEvents> {
    */
   async create(input: NewQueue, manager?: EntityManager): Promise<QueueEntity> {
     const queue = this.buildQueue(checkNewQueue(input), this.now());
+    await this.assertPrinters(queue, manager);
     await this.assertNoClash(queue, null, manager);
     await this.conflictOnDuplicate(() => this.options.queues.insert(queue, manager), queue);
     this.announce(manager);
@@ -111,6 +130,7 @@ export class QueueService extends EventEmitter<QueueServiceEvents> {
       if (value !== undefined) Object.assign(changes, { [key]: value });
     }
     if (changes.name !== undefined) changes.nameKey = queueNameKey(changes.name);
+    await this.assertPrinters({ ...current, ...changes }, manager);
     await this.assertNoClash(changes, id, manager);
     const updated = await this.conflictOnDuplicate(
       () => this.options.queues.update(id, changes, manager),
@@ -129,6 +149,16 @@ export class QueueService extends EventEmitter<QueueServiceEvents> {
     }
     this.announce(manager);
     this.options.logger.info('queue deleted', { queueId: id });
+  }
+
+  /** Take a deleted printer off every queue that names it. */
+  async dropPrinter(printerId: string, manager?: EntityManager): Promise<void> {
+    const queues = await this.options.queues.list(manager);
+    for (const queue of queues.filter((q) => q.printers.includes(printerId))) {
+      const printers = queue.printers.filter((id) => id !== printerId);
+      await this.options.queues.update(queue.id, { printers, updatedAt: this.now() }, manager);
+    }
+    this.announce(manager);
   }
 
   /**
@@ -178,9 +208,36 @@ export class QueueService extends EventEmitter<QueueServiceEvents> {
       unknownOwnerPolicy: settings.unknownOwnerPolicy ?? 'reject',
       userDetection: settings.userDetection ?? defaultDetectionRules(),
       detectionCaseSensitive: settings.detectionCaseSensitive ?? false,
+      printers: settings.printers ?? [],
+      printerGroups: settings.printerGroups ?? [],
+      priority: settings.priority ?? 0,
+      keepForReprint: settings.keepForReprint ?? false,
+      forceColor: settings.forceColor ?? 'keep',
+      forceDuplex: settings.forceDuplex ?? 'keep',
+      forceTonerSave: settings.forceTonerSave ?? 'keep',
+      customPjl: settings.customPjl ?? [],
       createdAt: now,
       updatedAt: now,
     };
+  }
+
+  /** A direct queue prints on one printer; every printer named must exist. VALIDATION_FAILED otherwise. */
+  private async assertPrinters(queue: QueueEntity, manager?: EntityManager): Promise<void> {
+    const problems: FieldProblem[] = [];
+    if (queue.type === 'direct' && (queue.printers.length > 1 || queue.printerGroups.length > 0)) {
+      problems.push({
+        field: 'printers',
+        problem: 'a direct queue prints on exactly one printer, and no group',
+      });
+    }
+    const unknown = this.options.unknownPrinters
+      ? await this.options.unknownPrinters(queue.printers, manager)
+      : [];
+    if (unknown.length > 0)
+      problems.push({ field: 'printers', problem: `no printer with id ${unknown.join(', ')}` });
+    if (problems.length === 0) return;
+    const message = `Queue settings are invalid: ${problems.map((p) => `${p.field}: ${p.problem}`).join('; ')}`;
+    throw new QuireError(ErrorCode.ValidationFailed, message, { details: { fields: problems } });
   }
 
   private async assertNoClash(

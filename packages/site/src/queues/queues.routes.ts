@@ -27,6 +27,14 @@ export function queueJson(queue: QueueEntity) {
     unknownOwnerPolicy: queue.unknownOwnerPolicy,
     userDetection: queue.userDetection,
     detectionCaseSensitive: queue.detectionCaseSensitive,
+    printers: queue.printers,
+    printerGroups: queue.printerGroups,
+    priority: queue.priority,
+    keepForReprint: queue.keepForReprint,
+    forceColor: queue.forceColor,
+    forceDuplex: queue.forceDuplex,
+    forceTonerSave: queue.forceTonerSave,
+    customPjl: queue.customPjl,
     createdAt: queue.createdAt.toISOString(),
     updatedAt: queue.updatedAt.toISOString(),
   };
@@ -73,6 +81,22 @@ export function queuesRouter(deps: QueuesRouterDeps): Router {
       { action: 'queue.update', targetType: 'queue', targetId: id, details: { changes: patch } },
       deps.dataSource,
       (manager) => deps.queues.update(id, patch, manager),
+    );
+    res.json(queueJson(queue));
+  });
+
+  // `PUT /api/v1/queues/{name or id}`: the settings given are changed, the others kept (MyQ's queue dialog).
+  router.put('/api/v1/queues/:ref', requireAdmin, async (req, res) => {
+    const patch = parseBody(queuePatchSchema, req.body);
+    const queue = await auditedWrite(
+      req,
+      { action: 'queue.update', targetType: 'queue', details: { changes: patch } },
+      deps.dataSource,
+      async (manager, scope) => {
+        const current = await deps.queues.resolve(String(req.params.ref), manager);
+        scope.targetId = current.id;
+        return deps.queues.update(current.id, patch, manager);
+      },
     );
     res.json(queueJson(queue));
   });

@@ -25,7 +25,7 @@ export interface OutputDocument {
   skipBytes: number;
   /** Bytes sent after the file (the closing UEL of a PJL header the prefix added); empty for none. */
   suffix: Buffer;
-  /** The job's number on this site: the LPD job number (mod 1000) and part of the IPP job name. */
+  /** The job's number on this site: the LPD job number (mod 1000). */
   jobNumber: number;
   jobName: string;
   /** The owner, sent as the LPD `P` line and IPP `requesting-user-name`. */

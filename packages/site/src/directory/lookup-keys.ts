@@ -1,0 +1,41 @@
+/**
+ * PIN and card lookup keys: a keyed HMAC of the normalised value, so the directory can find a user by what they
+ * type or swipe without storing it. Card readers differ in case and padding (`00A1B2` vs `a1b2`); the value is
+ * trimmed and upper-cased, and leading zeros are kept because some card numbers differ only by them.
+ */
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { hmacHex, randomToken } from '@quire/common';
+
+/** Computes the lookup keys of PINs and cards under one secret key. */
+export class LookupKeys {
+  constructor(private readonly key: string) {}
+
+  /** The lookup key of a PIN. */
+  pin(pin: string): string {
+    return hmacHex(this.key, `pin:${pin.trim()}`);
+  }
+
+  /** The lookup key of a card number. */
+  card(card: string): string {
+    return hmacHex(this.key, `card:${card.trim().toUpperCase()}`);
+  }
+}
+
+/**
+ * The lookup-key secret: `configured` when set, else the one kept in `<dataDir>/lookup-key`, generated (mode
+ * 0600) on first start. Changing it makes every stored PIN and card unfindable until central sends them again.
+ */
+export async function loadLookupKeys(configured: string, dataDir: string): Promise<LookupKeys> {
+  if (configured) return new LookupKeys(configured);
+  const file = path.join(dataDir, 'lookup-key');
+  if (existsSync(file)) return new LookupKeys((await readFile(file, 'utf8')).trim());
+  await mkdir(dataDir, { recursive: true });
+  const key = randomToken(32);
+  await writeFile(file, `${key}\n`, { mode: 0o600, flag: 'wx' }).catch(async (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') throw err;
+  });
+  await chmod(file, 0o600);
+  return new LookupKeys((await readFile(file, 'utf8')).trim());
+}

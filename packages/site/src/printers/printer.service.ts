@@ -1,0 +1,135 @@
+/**
+ * The printers domain: the registry releases print to. Names are unique regardless of case; a URI is accepted
+ * only when the output drivers can use it. Deleting a printer takes it off every queue.
+ */
+import { type EntityManager } from 'typeorm';
+import { ErrorCode, QuireError, newId, type Logger } from '@quire/common';
+import { type OutputTarget } from '../release/output-driver';
+import { parsePrinterUri } from '../release/printer-uri';
+import { isUniqueViolation } from '../queues/queue.repository';
+import { checkNewPrinter, checkPrinterPatch, type NewPrinter, type PrinterPatch } from './printer-input';
+import { type PrinterEntity } from './printer.entity';
+import { type PrinterChanges, type PrinterRepository } from './printer.repository';
+
+/** Dependencies of the printer service. */
+export interface PrinterServiceOptions {
+  printers: PrinterRepository;
+  logger: Logger;
+  /** Takes a deleted printer off every queue, in the deleting transaction. */
+  onRemoved?: (printerId: string, manager?: EntityManager) => Promise<void>;
+  now?: () => Date;
+}
+
+/** Printer registry rules and persistence. */
+export class PrinterService {
+  private readonly now: () => Date;
+
+  constructor(private readonly options: PrinterServiceOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Every printer, by name. */
+  list(manager?: EntityManager): Promise<PrinterEntity[]> {
+    return this.options.printers.list(manager);
+  }
+
+  /** One printer, or PRINTER_NOT_FOUND. */
+  async get(id: string, manager?: EntityManager): Promise<PrinterEntity> {
+    const printer = await this.options.printers.findById(id, manager);
+    if (!printer) throw new QuireError(ErrorCode.PrinterNotFound, `No printer with id ${id}`);
+    return printer;
+  }
+
+  /** Which of `ids` name no printer. */
+  async unknownIds(ids: string[], manager?: EntityManager): Promise<string[]> {
+    const found = new Set((await this.options.printers.findByIds(ids, manager)).map((p) => p.id));
+    return ids.filter((id) => !found.has(id));
+  }
+
+  /** The printers a queue prints on: those it names and those of the groups it names, enabled or not. */
+  async forQueue(queue: { printers: string[]; printerGroups: string[] }): Promise<PrinterEntity[]> {
+    const named = await this.options.printers.findByIds(queue.printers);
+    const grouped = await this.options.printers.findInGroups(queue.printerGroups);
+    const byId = new Map([...named, ...grouped].map((printer) => [printer.id, printer]));
+    return [...byId.values()];
+  }
+
+  /**
+   * Add a printer. Defaults: enabled, counter 0, offset 0, no group. PRINTER_URI_INVALID for a URI no driver
+   * takes, CONFLICT for a name taken in any case.
+   */
+  async create(input: NewPrinter, manager?: EntityManager): Promise<PrinterEntity> {
+    const settings = checkNewPrinter(input);
+    parsePrinterUri(settings.uri);
+    const now = this.now();
+    const printer: PrinterEntity = {
+      id: newId(),
+      name: settings.name,
+      nameKey: settings.name.toLowerCase(),
+      uri: settings.uri,
+      location: settings.location ?? '',
+      group: settings.group ?? null,
+      enabled: settings.enabled ?? true,
+      pageCounter: settings.pageCounter ?? 0,
+      counterOffset: settings.counterOffset ?? 0,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.conflictOnDuplicate(printer.name, () => this.options.printers.insert(printer, manager));
+    this.options.logger.info('printer created', {
+      printerId: printer.id,
+      printer: printer.name,
+      uri: printer.uri,
+    });
+    return printer;
+  }
+
+  /** Change some settings; the same errors as `create`, and PRINTER_NOT_FOUND. */
+  async update(id: string, patch: PrinterPatch, manager?: EntityManager): Promise<PrinterEntity> {
+    const checked = checkPrinterPatch(patch);
+    if (checked.uri !== undefined) parsePrinterUri(checked.uri);
+    const current = await this.get(id, manager);
+    const changes: PrinterChanges = { updatedAt: this.now() };
+    for (const [key, value] of Object.entries(checked)) {
+      if (value !== undefined) Object.assign(changes, { [key]: value });
+    }
+    if (changes.name !== undefined) changes.nameKey = changes.name.toLowerCase();
+    await this.conflictOnDuplicate(changes.name ?? current.name, () =>
+      this.options.printers.update(id, changes, manager),
+    );
+    this.options.logger.info('printer updated', { printerId: id, printer: changes.name ?? current.name });
+    return { ...current, ...changes };
+  }
+
+  /** Delete a printer and take it off every queue; PRINTER_NOT_FOUND when there is none. */
+  async remove(id: string, manager?: EntityManager): Promise<void> {
+    if (!(await this.options.printers.delete(id, manager))) {
+      throw new QuireError(ErrorCode.PrinterNotFound, `No printer with id ${id}`);
+    }
+    await this.options.onRemoved?.(id, manager);
+    this.options.logger.info('printer deleted', { printerId: id });
+  }
+
+  /** Where a printer's output goes. */
+  targetOf(printer: PrinterEntity): OutputTarget {
+    return parsePrinterUri(printer.uri);
+  }
+
+  /** Count `pages` more printed on a printer (tandem balancing reads it). */
+  addPages(printerId: string, pages: number, manager?: EntityManager): Promise<void> {
+    return this.options.printers.addPages(printerId, pages, manager);
+  }
+
+  private async conflictOnDuplicate<T>(name: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      throw new QuireError(
+        ErrorCode.Conflict,
+        `A printer named "${name}" already exists (printer names are compared without regard to case)`,
+        { details: { field: 'name' } },
+      );
+    }
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * REST front-end for printers: `/api/v1/printers`. Any signed-in user may list and read them; adding, changing
+ * and deleting them is for admins, each write audited in its own transaction.
+ */
+import { Router, type Request } from 'express';
+import { type DataSource } from 'typeorm';
+import { auditedWrite, parseBody, requireAdmin, requireAuth, type AuthService } from '@quire/common';
+import { newPrinterSchema, printerPatchSchema } from './printer-input';
+import { type PrinterEntity } from './printer.entity';
+import { type PrinterService } from './printer.service';
+
+export interface PrintersRouterDeps {
+  printers: PrinterService;
+  auth: AuthService;
+  dataSource: DataSource;
+}
+
+/** The JSON view of a printer. */
+export function printerJson(printer: PrinterEntity) {
+  return {
+    id: printer.id,
+    name: printer.name,
+    uri: printer.uri,
+    location: printer.location,
+    group: printer.group,
+    enabled: printer.enabled,
+    pageCounter: printer.pageCounter,
+    counterOffset: printer.counterOffset,
+    createdAt: printer.createdAt.toISOString(),
+    updatedAt: printer.updatedAt.toISOString(),
+  };
+}
+
+function idParam(req: Request): string {
+  return String(req.params.id);
+}
+
+/** The `/api/v1/printers` router. */
+export function printersRouter(deps: PrintersRouterDeps): Router {
+  const router = Router();
+  router.use('/api/v1/printers', requireAuth(deps.auth));
+
+  router.get('/api/v1/printers', async (_req, res) => {
+    res.json({ printers: (await deps.printers.list()).map(printerJson) });
+  });
+
+  router.get('/api/v1/printers/:id', async (req, res) => {
+    res.json(printerJson(await deps.printers.get(idParam(req))));
+  });
+
+  router.post('/api/v1/printers', requireAdmin, async (req, res) => {
+    const body = parseBody(newPrinterSchema, req.body);
+    const printer = await auditedWrite(
+      req,
+      { action: 'printer.create', targetType: 'printer', details: { settings: body } },
+      deps.dataSource,
+      async (manager, scope) => {
+        const created = await deps.printers.create(body, manager);
+        scope.targetId = created.id;
+        return created;
+      },
+    );
+    res.status(201).json(printerJson(printer));
+  });
+
+  router.patch('/api/v1/printers/:id', requireAdmin, async (req, res) => {
+    const id = idParam(req);
+    const patch = parseBody(printerPatchSchema, req.body);
+    const printer = await auditedWrite(
+      req,
+      { action: 'printer.update', targetType: 'printer', targetId: id, details: { changes: patch } },
+      deps.dataSource,
+      (manager) => deps.printers.update(id, patch, manager),
+    );
+    res.json(printerJson(printer));
+  });
+
+  router.delete('/api/v1/printers/:id', requireAdmin, async (req, res) => {
+    const id = idParam(req);
+    await auditedWrite(
+      req,
+      { action: 'printer.delete', targetType: 'printer', targetId: id },
+      deps.dataSource,
+      (manager) => deps.printers.remove(id, manager),
+    );
+    res.status(204).end();
+  });
+
+  return router;
+}
