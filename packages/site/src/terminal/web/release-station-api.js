@@ -3,7 +3,6 @@
  * ApiError carrying the API's stable code (or NETWORK when the server cannot be reached) and its message, so
  * the page can say what happened in the user's language and still show the server's detail.
  */
-// (The repository's ESLint config declares no browser globals for .js files, hence the list above.)
 
 const API = '/api/v1/terminal';
 

@@ -3,7 +3,6 @@
  * language (`?lang=`, then navigator.language), translates the static markup, and formats numbers, prices and
  * times. Placeholders are filled in a single pass, so a job name that contains `{count}` stays just text.
  */
-// (The repository's ESLint config declares no browser globals for .js files, hence the list above.)
 
 const I18N_URL = '/terminal/assets/release-station.i18n.json';
 const LANGUAGES = ['en', 'fr'];

@@ -6,7 +6,6 @@
  * attributes, never through HTML parsing. The session token lives in memory only: reloading the page or
  * walking away (the idle timer) logs the user out, which is what a shared tablet needs.
  */
-// (The repository's ESLint config declares no browser globals for .js files, hence the list above.)
 import { ApiError, api, jobPath } from './release-station-api.js';
 import { cardReaderListener } from './release-station-card.js';
 import { jobRow, renderFavourite } from './release-station-rows.js';
