@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -178,7 +178,7 @@ class SinkServer<Job> implements PrintSink<Job> {
 class Recorder {
   bytes = 0;
   private readonly hash = createHash('sha256');
-  private readonly out;
+  private readonly out: WriteStream;
 
   constructor(readonly file: string) {
     this.out = createWriteStream(file);

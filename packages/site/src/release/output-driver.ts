@@ -47,7 +47,11 @@ export interface OutputTimeouts {
 }
 
 /** Defaults a print-management admin expects: a quick refusal when a printer is off, patience while it prints. */
-export const DEFAULT_OUTPUT_TIMEOUTS: OutputTimeouts = { connectMs: 5_000, idleMs: 60_000, totalMs: 3_600_000 };
+export const DEFAULT_OUTPUT_TIMEOUTS: OutputTimeouts = {
+  connectMs: 5_000,
+  idleMs: 60_000,
+  totalMs: 3_600_000,
+};
 
 /** What a driver reports once the printer has the whole job. */
 export interface OutputResult {

@@ -172,7 +172,7 @@ export function parsePrinterUri(uri: string): OutputTarget {
 }
 
 /** The host as it appears in a URI or an HTTP Host header: IPv6 addresses in brackets, zones as %25. */
-export function uriHost(host: string): string {
+function uriHost(host: string): string {
   return host.includes(':') ? `[${host.replace('%', '%25')}]` : host;
 }
 

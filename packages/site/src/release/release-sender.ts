@@ -101,7 +101,8 @@ export class ReleaseSender {
       jobName: job.name,
       userName: job.owner,
       hostName: this.options.hostName,
-      documentFormat: job.documentFormat,
+      // A document behind an added PJL header is no longer plain PDF or PostScript: let the printer sense it.
+      documentFormat: plan.prefix.length > 0 ? 'application/octet-stream' : job.documentFormat,
     };
     return { document, plan };
   }
