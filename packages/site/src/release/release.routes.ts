@@ -13,7 +13,9 @@ import {
   auditContextOf,
   auditedWrite,
   describeError,
+  ErrorCode,
   parseBody,
+  QuireError,
   requireAdmin,
   requireAuth,
   type AuditService,
@@ -21,6 +23,7 @@ import {
 } from '@quire/common';
 import { type DirectoryService } from '../directory/directory.service';
 import { jobJson, toJobView } from '../jobs/job-view';
+import { isUniqueViolation } from '../queues/queue.repository';
 import { type ReleaseService } from './release.service';
 
 /** What the release routes need. */
@@ -33,6 +36,12 @@ export interface ReleaseRouterDeps {
 }
 
 const printSchema = z.strictObject({ printerId: z.string().min(1).max(64).optional() });
+
+const usernameSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[^\s/]+$/, 'must have no spaces or slashes');
 
 const directoryUserSchema = z.strictObject({
   fullName: z.string().max(255).optional(),
@@ -76,7 +85,7 @@ export function releaseRouter(deps: ReleaseRouterDeps): Router {
 
   router.put('/api/v1/directory/users/:username', async (req, res) => {
     const body = parseBody(directoryUserSchema, req.body);
-    const username = String(req.params.username);
+    const username = parseBody(usernameSchema, String(req.params.username));
     const user = await auditedWrite(
       req,
       {
@@ -86,7 +95,13 @@ export function releaseRouter(deps: ReleaseRouterDeps): Router {
         details: { fields: Object.keys(body) },
       },
       deps.dataSource,
-      (manager) => deps.directory.saveUser({ ...body, username }, manager),
+      (manager) =>
+        deps.directory.saveUser({ ...body, username }, manager).catch((err: unknown) => {
+          if (!isUniqueViolation(err)) throw err;
+          throw new QuireError(ErrorCode.Conflict, 'This PIN or card already belongs to another user', {
+            details: { field: /card/.test(describeError(err)) ? 'card' : 'pin' },
+          });
+        }),
     );
     res.json({
       username: user.username,

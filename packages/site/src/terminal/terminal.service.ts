@@ -93,15 +93,22 @@ export class TerminalService {
 
   /** Delete one of the user's own jobs. */
   async remove(session: TerminalSession, jobId: string): Promise<void> {
-    await this.options.jobs.cancel({ id: jobId }, { user: session.user.username, isAdmin: false });
+    const job = await this.ownJob(session, jobId);
+    await this.options.jobs.cancel({ id: job.id }, { user: job.owner, isAdmin: false });
   }
 
-  /** Mark or unmark one of the user's own jobs as a favourite (only under the keep-for-reprint policy). */
-  async setFavourite(session: TerminalSession, jobId: string, favourite: boolean): Promise<JobEntity> {
+  /** One of the signed-in user's own jobs (owner names compare without regard to case), or FORBIDDEN. */
+  private async ownJob(session: TerminalSession, jobId: string): Promise<JobEntity> {
     const job = await this.options.jobs.get({ id: jobId });
     if (job.owner.toLowerCase() !== session.user.username.toLowerCase()) {
       throw new QuireError(ErrorCode.Forbidden, `Job ${job.number} belongs to another user`);
     }
+    return job;
+  }
+
+  /** Mark or unmark one of the user's own jobs as a favourite (only under the keep-for-reprint policy). */
+  async setFavourite(session: TerminalSession, jobId: string, favourite: boolean): Promise<JobEntity> {
+    const job = await this.ownJob(session, jobId);
     if (!mayMarkFavourite(session.user.keepForReprint)) {
       throw new QuireError(
         ErrorCode.Forbidden,
@@ -122,8 +129,6 @@ export class TerminalService {
     const kept = job.documentRemovedAt === null;
     if (job.state === 'ready') return true;
     if (job.state === 'failed') return job.printAttempts > 0 && kept;
-    return (
-      job.favourite && mayReprint({ queueKeeps: queue.keepForReprint, policyKeeps, favourite: true }, kept)
-    );
+    return mayReprint({ queueKeeps: queue.keepForReprint, policyKeeps, favourite: job.favourite }, kept);
   }
 }
