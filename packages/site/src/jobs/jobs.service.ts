@@ -263,6 +263,20 @@ export class JobsService implements SpoolIndex {
   }
 
   /**
+   * Delete a job (owner or admin) that is not being processed or printed: a ready or held job, a failed release, a
+   * printed job or favourite (MyQ's "Any status → Deleted"). Unlike `cancel`, which IPP's Cancel-Job uses and
+   * which refuses completed jobs as IPP requires. JOB_STATE_CONFLICT in processing, printing or deleted.
+   */
+  remove(ref: JobRef, requester: Requester, manager?: EntityManager): Promise<JobEntity> {
+    return this.operate(ref, requester, manager, 'delete', (job, actor, tx) => {
+      if (!['ready', 'paused', 'printed', 'failed'].includes(job.state)) {
+        throw this.stateConflict(job, `it is ${job.state} and cannot be deleted now`);
+      }
+      return this.machine.transition(job, 'deleted', { actor, reason: `deleted by ${actor.name}` }, tx);
+    });
+  }
+
+  /**
    * Hold a job (owner or admin): a ready job moves to paused; a job still in processing records the request, and
    * routing sends it to paused once it is analysed.
    */

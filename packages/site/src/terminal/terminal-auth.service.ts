@@ -159,16 +159,22 @@ export class TerminalAuthService {
     return `user:${credential.username.toLowerCase().slice(0, 128)}`;
   }
 
-  /** How long the credential stays locked, or 0. */
+  /**
+   * How long the credential stays locked, or 0. It is locked for LOCKOUT_WINDOW_MS from the failure that made
+   * LOCKOUT_FAILURES within one window; failures are not recorded while it is locked, so that failure is the
+   * newest, and the five newest failures span at most one window exactly when such a lock was set.
+   */
   private async lockedForMs(key: string): Promise<number> {
-    const since = new Date(this.now().getTime() - LOCKOUT_WINDOW_MS);
+    const since = new Date(this.now().getTime() - 2 * LOCKOUT_WINDOW_MS);
     const failures = await this.options.dataSource.manager.find(TerminalLoginFailureEntity, {
       where: { credential: key, at: MoreThanOrEqual(since) },
       order: { at: 'DESC' },
       take: LOCKOUT_FAILURES,
     });
     if (failures.length < LOCKOUT_FAILURES) return 0;
-    return Math.max(0, failures[0].at.getTime() + LOCKOUT_WINDOW_MS - this.now().getTime());
+    const newest = failures[0].at.getTime();
+    if (newest - failures[LOCKOUT_FAILURES - 1].at.getTime() > LOCKOUT_WINDOW_MS) return 0;
+    return Math.max(0, newest + LOCKOUT_WINDOW_MS - this.now().getTime());
   }
 
   private async audit(

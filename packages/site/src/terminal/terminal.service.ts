@@ -94,7 +94,7 @@ export class TerminalService {
   /** Delete one of the user's own jobs. */
   async remove(session: TerminalSession, jobId: string): Promise<void> {
     const job = await this.ownJob(session, jobId);
-    await this.options.jobs.cancel({ id: job.id }, { user: job.owner, isAdmin: false });
+    await this.options.jobs.remove({ id: job.id }, { user: job.owner, isAdmin: false });
   }
 
   /** One of the signed-in user's own jobs (owner names compare without regard to case), or FORBIDDEN. */
