@@ -41,14 +41,31 @@ export interface ReleaseSenderOptions {
   logger: Logger;
 }
 
+/** What a send streams: the document with its forced-policy header, and the plan that made the header. */
+export interface PreparedSend {
+  document: OutputDocument;
+  plan: PolicyHeaderPlan;
+}
+
 /** Sends released jobs; see the file comment. */
 export class ReleaseSender {
   constructor(private readonly options: ReleaseSenderOptions) {}
 
-  /** Send `job` (in `printing`) from `queue` to `printer`, then record the outcome in `sink`. */
+  /**
+   * Start preparing the send of `job` from `queue`: the owner's full name, the head of the spool file and the
+   * forced-policy plan. The release service starts this before it commits the move to `printing`, so the file
+   * reads overlap the commit; a failure surfaces in `send`.
+   */
+  prepare(job: JobEntity, queue: QueueEntity): Promise<PreparedSend> {
+    const prepared = this.documentOf(job, queue);
+    prepared.catch(() => undefined);
+    return prepared;
+  }
+
+  /** Send `job` (in `printing`) as `prepared` to `printer`, then record the outcome in `sink`. */
   async send(
     job: JobEntity,
-    queue: QueueEntity,
+    prepared: Promise<PreparedSend>,
     printer: PrinterEntity,
     sink: SendOutcomeSink,
     signal: AbortSignal,
@@ -56,7 +73,7 @@ export class ReleaseSender {
     let outcome: { printed: true; reason: string } | { printed: false; reason: string };
     try {
       const target = this.options.printers.targetOf(printer);
-      const { document, plan } = await this.documentOf(job, queue);
+      const { document, plan } = await prepared;
       for (const warning of plan.warnings)
         this.options.logger.warn('forced policy not applied', { job: job.number, warning });
       const result = await this.options
@@ -75,10 +92,7 @@ export class ReleaseSender {
   }
 
   /** The document to stream, with the forced policies of `queue` planned on the head of the spool file. */
-  private async documentOf(
-    job: JobEntity,
-    queue: QueueEntity,
-  ): Promise<{ document: OutputDocument; plan: PolicyHeaderPlan }> {
+  private async documentOf(job: JobEntity, queue: QueueEntity): Promise<PreparedSend> {
     const path = this.options.spool.absolutePath(job.spoolPath);
     const owner = await this.options.directory.byUsername(job.owner);
     const plan = planPolicyHeader(

@@ -76,6 +76,7 @@ export class ReleaseService {
     await this.assertReleasable(job, queue);
     const printers = await this.options.printers.forQueue(queue);
     const printer = choosePrinter(queue, printers, this.lanes, request.printerId);
+    const prepared = this.options.sender.prepare(job, queue);
     const printing = await this.options.dataSource.transaction((tx) =>
       this.options.stateMachine.transition(
         job,
@@ -94,7 +95,7 @@ export class ReleaseService {
     );
     const pages = printing.impressions ?? printing.pages ?? 0;
     void this.lanes.enqueue(printer.id, pages, () =>
-      this.options.sender.send(printing, queue, printer, this.outcomes(queue), this.abort.signal),
+      this.options.sender.send(printing, prepared, printer, this.outcomes(queue), this.abort.signal),
     );
     return printing;
   }
