@@ -8,7 +8,7 @@
  * is charged to the item budget shared with procedure bodies (a replaced value is credited back); past the budget,
  * new definitions are dropped and a notice is given.
  */
-import { isArray, isDict, type PsDict, type PsValue } from './postscript-values';
+import { isArray, isDict, type PsDict, type PsValue, type ValueCopier } from './postscript-values';
 
 const MAX_DICT_STACK = 256;
 const MAX_JOURNAL = 200_000;
@@ -17,6 +17,16 @@ const MAX_JOURNAL = 200_000;
 export class ItemBudget {
   private used = 0;
   constructor(private readonly limit: number) {}
+
+  /** The items charged so far. */
+  get spent(): number {
+    return this.used;
+  }
+
+  /** Sets the items charged, as a snapshot of the interpreter's state had them. */
+  restore(spent: number): void {
+    this.used = spent;
+  }
 
   /** Charges `count` items (a negative count gives some back); false, and nothing charged, past the limit. */
   take(count: number): boolean {
@@ -30,6 +40,35 @@ interface JournalEntry {
   map: Map<string, PsValue>;
   key: string;
   previous: PsValue | undefined;
+}
+
+/** What a {@link DictionaryStack} holds, for a snapshot of the interpreter's state. */
+export interface DictionaryStackState {
+  globalDict: PsDict;
+  systemDict: PsDict;
+  stack: PsDict[];
+  overflow: number;
+  journal: JournalEntry[];
+  journaling: number;
+  everDefined: Set<string>;
+}
+
+/** `state` with every value through `copy`. */
+function copyStackState(state: DictionaryStackState, copy: ValueCopier): DictionaryStackState {
+  const dict = (value: PsDict) => copy.value(value) as PsDict;
+  return {
+    globalDict: dict(state.globalDict),
+    systemDict: dict(state.systemDict),
+    stack: state.stack.map(dict),
+    overflow: state.overflow,
+    journal: state.journal.map((entry) => ({
+      map: copy.map(entry.map),
+      key: entry.key,
+      previous: entry.previous === undefined ? undefined : copy.value(entry.previous),
+    })),
+    journaling: state.journaling,
+    everDefined: new Set(state.everDefined),
+  };
 }
 
 /** How many items a stored value holds, for the budget. */
@@ -57,6 +96,19 @@ export class LiteralDict implements PsDict {
     return this.built !== null ? this.built.size : (this.pairs?.length ?? 0) >> 1;
   }
 
+  /** What it holds: its pairs until its map is built, then the map (for snapshots, postscript-clone.ts). */
+  contents(): { pairs: Array<string | PsValue> | null; built: Map<string, PsValue> | null } {
+    return { pairs: this.pairs, built: this.built };
+  }
+
+  /** A dictionary holding `contents` (as {@link contents} gives them), which it keeps, not copies. */
+  static holding(pairs: Array<string | PsValue> | null, built: Map<string, PsValue> | null): LiteralDict {
+    const dict = new LiteralDict(pairs);
+    dict.built = built;
+    if (built !== null) dict.pairs = null;
+    return dict;
+  }
+
   get map(): Map<string, PsValue> {
     if (this.built === null) {
       const map = new Map<string, PsValue>();
@@ -74,24 +126,66 @@ export class LiteralDict implements PsDict {
 
 /** See the file comment. */
 export class DictionaryStack {
-  readonly globalDict: PsDict = { k: 'dict', map: new Map() };
-  readonly systemDict: PsDict = { k: 'dict', map: new Map(), system: true };
-  private readonly stack: PsDict[] = [this.globalDict];
+  private global: PsDict = { k: 'dict', map: new Map() };
+  private system: PsDict = { k: 'dict', map: new Map(), system: true };
+  private stack: PsDict[] = [this.global];
   private overflow = 0;
-  private readonly journal: JournalEntry[] = [];
+  private journal: JournalEntry[] = [];
   private journaling = 0;
   /**
    * Every key stored so far in any dictionary that is or was on the stack: a name missing here is defined
    * nowhere on the stack, so the lookups of operator names (most of them) skip walking it. Keys are only ever
    * added (a dictionary changes only through {@link store} once it is on the stack), so the test is exact.
    */
-  private readonly everDefined = new Set<string>();
-  private readonly indexed = new WeakSet<PsDict>();
+  private everDefined = new Set<string>();
+  private indexed = new WeakSet<PsDict>();
 
   constructor(
     private readonly budget: ItemBudget,
     private readonly onFull: () => void,
   ) {}
+
+  get globalDict(): PsDict {
+    return this.global;
+  }
+
+  get systemDict(): PsDict {
+    return this.system;
+  }
+
+  /** A copy of this stack's state (see {@link ValueCopier}). */
+  exportState(copy: ValueCopier): DictionaryStackState {
+    const {
+      global: globalDict,
+      system: systemDict,
+      stack,
+      overflow,
+      journal,
+      journaling,
+      everDefined,
+    } = this;
+    return copyStackState(
+      { globalDict, systemDict, stack, overflow, journal, journaling, everDefined },
+      copy,
+    );
+  }
+
+  /**
+   * Takes a copy of `state` as this stack's own. Which dictionaries had their keys added to {@link everDefined}
+   * is not carried over: the set itself is, so it still holds every key of every dictionary on the stack, and a
+   * dictionary begun again just adds its keys once more.
+   */
+  importState(state: DictionaryStackState, copy: ValueCopier): void {
+    const own = copyStackState(state, copy);
+    this.global = own.globalDict;
+    this.system = own.systemDict;
+    this.stack = own.stack;
+    this.overflow = own.overflow;
+    this.journal = own.journal;
+    this.journaling = own.journaling;
+    this.everDefined = own.everDefined;
+    this.indexed = new WeakSet<PsDict>();
+  }
 
   get current(): PsDict {
     return this.stack[this.stack.length - 1];

@@ -48,6 +48,60 @@ function paperForPpdChoice(choice: string): string | null {
   return mediaNameForKeyword(choice.split('.')[0]);
 }
 
+type Handler = (reader: DscReader, value: string, target: DscTarget) => void;
+
+/**
+ * What the reader does per keyword. Every other line is inert: it only becomes the keyword a `%%+` line
+ * continues (see {@link isInertDscLine}), so the table is the one list of the keywords that act.
+ */
+const HANDLERS: Record<string, Handler> = {
+  '%%BeginDocument:': (reader) => void (reader.embedDepth += 1),
+  '%%BeginDocument': (reader) => void (reader.embedDepth += 1),
+  '%%EndDocument': (reader) => void (reader.embedDepth = Math.max(0, reader.embedDepth - 1)),
+  '%%Pages:': (reader, value) => {
+    const count = /^\d+/.exec(value);
+    if (count && reader.embedDepth === 0) reader.declaredPages = Number(count[0]);
+  },
+  '%%Page:': (reader, _value, target) => {
+    if (reader.embedDepth === 0) target.pages.dscPageStart();
+  },
+  '%%Trailer': (reader, _value, target) => reader.end(target, false),
+  '%%EOF': (reader, _value, target) => reader.end(target, true),
+  '%%Creator:': (reader, value, target) => {
+    if (/\bps2write\b/.test(value) && reader.embedDepth === 0) target.enablePs2Write();
+  },
+  '%%BeginFeature:': (reader, value, target) => reader.ppdFeature(value, target),
+  '%%IncludeFeature:': (reader, value, target) => reader.ppdFeature(value, target),
+  '%%BeginData:': (_reader, value, target) => {
+    const [count, , unit = 'Bytes'] = value.split(/\s+/);
+    target.dataRegion(/^\d+$/.test(count) && unit === 'Bytes' ? Number(count) : null);
+  },
+  '%%BeginBinary:': (_reader, value, target) => target.dataRegion(/^\d+$/.test(value) ? Number(value) : null),
+  '%%EndData': (_reader, _value, target) => target.dataRegion(null),
+  '%%EndBinary': (_reader, _value, target) => target.dataRegion(null),
+  '%%BeginNonPPDFeature:': (_reader, value, target) => {
+    const copies = /^NumCopies\s+(\d+)/i.exec(value);
+    if (copies) target.pages.setCopies(Number(copies[1]));
+  },
+  '%%Requirements:': (reader, value, target) => reader.requirements(value, target),
+  '%%DocumentMedia:': (reader, value, target) => reader.documentMedia(value, target),
+  '%%PageMedia:': (reader, value, target) => reader.pageMedia(value, target),
+};
+
+const CONTINUATION = '%%+';
+const CONFORMING_HEADER = '%!PS-Adobe-';
+
+/**
+ * True when handing `line` to a {@link DscReader} can change nothing but the keyword a later `%%+` line continues
+ * (and mark the first line as seen), whatever state the reader is in: a keyword the reader does not act on, and
+ * not a continuation line or a conforming header, whose effect depends on where they stand.
+ */
+export function isInertDscLine(line: string): boolean {
+  if (line.startsWith(CONFORMING_HEADER)) return false;
+  const { keyword } = splitComment(line);
+  return keyword !== CONTINUATION && !Object.hasOwn(HANDLERS, keyword);
+}
+
 /** See the file comment. Feed it every DSC line with {@link handle}. */
 export class DscReader {
   conforming = false;
@@ -55,89 +109,32 @@ export class DscReader {
   declaredPages: number | null = null;
   /** True once `%%EOF` was read outside an embedded document: a conforming job missing it may be truncated. */
   sawEof = false;
+  /** `%%BeginDocument` sections open: their pages are not pages of this job. */
+  embedDepth = 0;
   private seenFirst = false;
-  private embedDepth = 0;
   private lastKeyword = '';
   private readonly media = new Map<string, string>();
 
   handle(line: string, target: DscTarget): void {
     if (!this.seenFirst) {
       this.seenFirst = true;
-      if (line.startsWith('%!PS-Adobe-')) this.conforming = true;
+      if (line.startsWith(CONFORMING_HEADER)) this.conforming = true;
     }
     const { keyword, value } = splitComment(line);
-    if (keyword === '%%+') return this.continuation(value, target);
+    if (keyword === CONTINUATION) return this.continuation(value, target);
     this.lastKeyword = keyword;
-    if (this.structure(keyword, value, target)) return;
-    this.feature(keyword, value, target);
+    if (Object.hasOwn(HANDLERS, keyword)) HANDLERS[keyword](this, value, target);
   }
 
-  /** Page structure; returns true when the keyword was one of these. */
-  private structure(keyword: string, value: string, target: DscTarget): boolean {
-    switch (keyword) {
-      case '%%BeginDocument:':
-      case '%%BeginDocument':
-        this.embedDepth += 1;
-        return true;
-      case '%%EndDocument':
-        this.embedDepth = Math.max(0, this.embedDepth - 1);
-        return true;
-      case '%%Pages:': {
-        const count = /^\d+/.exec(value);
-        if (count && this.embedDepth === 0) this.declaredPages = Number(count[0]);
-        return true;
-      }
-      case '%%Page:':
-        if (this.embedDepth === 0) target.pages.dscPageStart();
-        return true;
-      case '%%Trailer':
-      case '%%EOF':
-        if (this.embedDepth === 0) target.pages.dscEnd();
-        if (this.embedDepth === 0 && keyword === '%%EOF') this.sawEof = true;
-        return true;
-      case '%%Creator:':
-        if (/\bps2write\b/.test(value) && this.embedDepth === 0) target.enablePs2Write();
-        return true;
-      default:
-        return false;
-    }
+  /** `%%Trailer` or `%%EOF` (`eof`): the last page ends. */
+  end(target: DscTarget, eof: boolean): void {
+    if (this.embedDepth !== 0) return;
+    target.pages.dscEnd();
+    if (eof) this.sawEof = true;
   }
 
-  private feature(keyword: string, value: string, target: DscTarget): void {
-    const pages = target.pages;
-    switch (keyword) {
-      case '%%BeginFeature:':
-      case '%%IncludeFeature:':
-        return this.ppdFeature(value, target);
-      case '%%BeginData:': {
-        const [count, , unit = 'Bytes'] = value.split(/\s+/);
-        target.dataRegion(/^\d+$/.test(count) && unit === 'Bytes' ? Number(count) : null);
-        return;
-      }
-      case '%%BeginBinary:':
-        target.dataRegion(/^\d+$/.test(value) ? Number(value) : null);
-        return;
-      case '%%EndData':
-      case '%%EndBinary':
-        target.dataRegion(null);
-        return;
-      case '%%BeginNonPPDFeature:': {
-        const copies = /^NumCopies\s+(\d+)/i.exec(value);
-        if (copies) pages.setCopies(Number(copies[1]));
-        return;
-      }
-      case '%%Requirements:':
-        return this.requirements(value, target);
-      case '%%DocumentMedia:':
-        return this.documentMedia(value, target);
-      case '%%PageMedia:':
-        pages.setPaper(this.media.get(value) ?? mediaNameForKeyword(value));
-        return;
-      default:
-    }
-  }
-
-  private ppdFeature(value: string, target: DscTarget): void {
+  /** `*Duplex` and `*PageSize`/`*PageRegion` choices of a PPD feature comment. */
+  ppdFeature(value: string, target: DscTarget): void {
     const [option = '', choice = ''] = value.split(/\s+/);
     if (option === '*Duplex') {
       const mode = DUPLEX_CHOICES[choice.toLowerCase()];
@@ -147,7 +144,8 @@ export class DscReader {
     }
   }
 
-  private requirements(value: string, target: DscTarget): void {
+  /** `%%Requirements:` copies and duplex. */
+  requirements(value: string, target: DscTarget): void {
     for (const requirement of value.split(/\s+/)) {
       const copies = /^numcopies\((\d+)\)$/i.exec(requirement);
       if (copies) target.pages.setCopies(Number(copies[1]));
@@ -157,7 +155,7 @@ export class DscReader {
   }
 
   /** `name width height weight colour type`, width and height in points; the first medium is the default. */
-  private documentMedia(value: string, target: DscTarget): void {
+  documentMedia(value: string, target: DscTarget): void {
     const fields = value.split(/\s+/);
     const width = Number(fields[1]);
     const height = Number(fields[2]);
@@ -165,6 +163,11 @@ export class DscReader {
     const paper = mediaNameForPoints(width, height);
     if (this.media.size === 0) target.pages.setDefaultPaper(paper);
     this.media.set(fields[0], paper);
+  }
+
+  /** `%%PageMedia:`: a page's paper, by a medium `%%DocumentMedia` named, or by a paper keyword. */
+  pageMedia(value: string, target: DscTarget): void {
+    target.pages.setPaper(this.media.get(value) ?? mediaNameForKeyword(value));
   }
 
   private continuation(value: string, target: DscTarget): void {

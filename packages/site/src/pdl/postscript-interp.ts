@@ -22,10 +22,10 @@
 import { type ColourClass } from './postscript-colour';
 import { GRAPHICS_OPERATORS } from './postscript-graphics';
 import { IMAGE_OPERATORS } from './postscript-images';
-import { type PsToken, TokenKind } from './postscript-lexer';
+import { type PsToken, TokenKind } from './postscript-tokens';
 import { BASIC_OPERATORS } from './postscript-operators';
 import { PROGRAM_DATA_OPERATORS } from './postscript-program-data';
-import { PsState } from './postscript-state';
+import { type MachineState, PsState } from './postscript-state';
 import {
   type Builtin,
   type DataSkipper,
@@ -37,6 +37,7 @@ import {
   type PsOperator,
   type PsProc,
   type PsValue,
+  type ValueCopier,
 } from './postscript-values';
 
 /** Thrown out of the interpreter when the job's deadline passes; the analyser turns it into `partial`. */
@@ -92,6 +93,11 @@ interface OpenBody {
   complete: boolean;
 }
 
+/** The interpreter's state between two top-level tokens, for the prolog cache (postscript-prolog-feeder.ts). */
+export interface InterpreterState extends MachineState {
+  steps: number;
+}
+
 /** See the file comment. Feed it tokens with {@link token}. */
 export class PsInterpreter extends PsState implements PsMachine {
   unwinding: ExitSignal = null;
@@ -116,6 +122,33 @@ export class PsInterpreter extends PsState implements PsMachine {
 
   get speculative(): boolean {
     return this.speculation > 0;
+  }
+
+  /**
+   * True between top-level tokens with nothing under way: no procedure body open, no call, branch or error
+   * unwinding, the job not ended. Then {@link exportState} holds everything the interpreter will act on.
+   */
+  get quiescent(): boolean {
+    return (
+      this.bodies.length === 0 &&
+      this.nestingOverflow === 0 &&
+      this.depth === 0 &&
+      this.speculation === 0 &&
+      this.unwinding === null &&
+      this.raisedError === null &&
+      this.endReason === null
+    );
+  }
+
+  /** A copy of the state of a {@link quiescent} interpreter (see {@link ValueCopier}). */
+  exportState(copy: ValueCopier): InterpreterState {
+    return { ...this.exportMachine(copy), steps: this.steps };
+  }
+
+  /** Takes a copy of `state` as this (fresh) interpreter's own. */
+  importState(state: InterpreterState, copy: ValueCopier): void {
+    this.importMachine(state, copy);
+    this.steps = state.steps;
   }
 
   /** True once an uncaught error ended the job: the rest of the program is not run. */

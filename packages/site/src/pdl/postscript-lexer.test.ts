@@ -4,7 +4,8 @@
  * including inside skipped data whose end marker is split across chunks.
  */
 import { expect } from 'chai';
-import { type LexerSink, PsLexer, type PsToken, TokenKind } from './postscript-lexer';
+import { PsLexer } from './postscript-lexer';
+import { type LexerSink, type PsToken, TokenKind } from './postscript-tokens';
 
 type Event = string;
 
@@ -113,6 +114,22 @@ describe('PsLexer', () => {
       return 1 + (seed % 17);
     };
     for (let run = 0; run < 20; run += 1) expect(tokenize(JOB, random)).to.deep.equal(whole);
+  });
+
+  it('keeps the same head of an over-long name or DSC line wherever the chunks end', () => {
+    const long = Buffer.from(`%%Creator: ${'c'.repeat(400)}\n/${'n'.repeat(400)} ${'w'.repeat(300)} x\n`);
+    const whole = tokenize(long, () => long.length);
+    expect(whole).to.deep.equal([
+      `dsc:%%Creator: ${'c'.repeat(246)}`,
+      `/${'n'.repeat(256)}`,
+      `name:${'w'.repeat(256)}`,
+      'name:x',
+    ]);
+    for (const size of [1, 7, 100, 200, 255, 300])
+      expect(
+        tokenize(long, () => size),
+        `${size}`,
+      ).to.deep.equal(whole);
   });
 
   it('skips data up to a marker split across chunks, even after a partial match', () => {

@@ -8,44 +8,10 @@
 import { CHAR_CLASS, CharClass } from './postscript-chars';
 import { DataSkip, type SkipCollector } from './postscript-skip';
 import { StringKind, StringScanner } from './postscript-strings';
+import { type LexerCheckpoint, type LexerSink, type PsToken, TokenKind } from './postscript-tokens';
 import { NameHash, nameOf, parseNumber, readNumber } from './postscript-words';
 
-/** What a token is; strings, numbers and names carry their value in {@link PsToken}. */
-export const enum TokenKind {
-  Number,
-  /** An executable name: `showpage`. */
-  Name,
-  /** A literal name: `/Duplex`. */
-  Literal,
-  /** An immediately evaluated name: `//showpage`. */
-  Immediate,
-  String,
-  ProcOpen,
-  ProcClose,
-  ArrayOpen,
-  ArrayClose,
-  DictOpen,
-  DictClose,
-}
-
-/** One token, as handed to the sink (the same object is refilled for the next token). */
-export interface PsToken {
-  kind: TokenKind;
-  /** Name text (without slashes); empty for other kinds. */
-  text: string;
-  /** Numeric value of a Number token. */
-  value: number;
-  /** Content of a string token, one character per byte (latin1), when short enough to keep. */
-  content: string | null;
-}
-
-/** Where tokens and DSC lines go. Called synchronously while a chunk is fed. */
-export interface LexerSink {
-  token(token: PsToken): void;
-  /** A comment line starting with `%%` or `%!` at the start of a line, without its line end. */
-  dscComment(line: string): void;
-}
-
+/** Characters kept of a word, and of a DSC comment after its first `%`, wherever the chunks end. */
 const MAX_NAME_CHARS = 256;
 const MAX_COMMENT_CHARS = 256;
 
@@ -134,6 +100,38 @@ export class PsLexer {
   /** When false, string tokens carry no content (saves an allocation per string of page text). */
   keepStringContent(keep: boolean): void {
     this.strings.keepContent = keep;
+  }
+
+  /**
+   * True between tokens with nothing under way: no token, string or comment begun, no data being skipped or
+   * waiting to be handed over, no `%%BeginData` section open, no runaway strings being looked for. Then the
+   * tokenizer's output from here on depends only on the bytes to come and its {@link checkpoint}.
+   */
+  get quiescent(): boolean {
+    const strings = this.strings;
+    return (
+      this.state === State.Normal &&
+      this.skip.idle &&
+      !strings.active &&
+      !strings.resync &&
+      this.dataRegionEnd < 0
+    );
+  }
+
+  /** What a {@link quiescent} tokenizer carries on. */
+  checkpoint(): LexerCheckpoint {
+    return { atLineStart: this.atLineStart, keepStringContent: this.strings.keepContent };
+  }
+
+  /**
+   * Goes on at stream position `position` as a tokenizer that had read the bytes before it, quiescent at
+   * `checkpoint`. Where the last comment line ended is not carried: its one reader is the `%%BeginData` line that
+   * has just set it (or one cut off by the end of the data, after which nothing is read).
+   */
+  resume(position: number, checkpoint: LexerCheckpoint): void {
+    this.consumed = position;
+    this.atLineStart = checkpoint.atLineStart;
+    this.strings.keepContent = checkpoint.keepStringContent;
   }
 
   /** Scans `chunk`, calling the sink for every token and DSC line completed in it. */
@@ -230,7 +228,7 @@ export class PsLexer {
       this.finishWordAt(chunk, i, end, hash);
     } else {
       if (this.text.length < MAX_NAME_CHARS)
-        this.text += chunk.toString('latin1', i, Math.min(end, i + MAX_NAME_CHARS));
+        this.text += chunk.toString('latin1', i, Math.min(end, i + MAX_NAME_CHARS - this.text.length));
       if (end === length) return -1;
       this.finishWord();
     }
@@ -318,8 +316,10 @@ export class PsLexer {
   private comment(chunk: Buffer, i: number): number {
     let end = i;
     while (end < chunk.length && chunk[end] !== LF && chunk[end] !== CR) end += 1;
-    if (!this.plainComment && this.text.length < MAX_COMMENT_CHARS) {
-      this.text += chunk.toString('latin1', i, Math.min(end, i + MAX_COMMENT_CHARS));
+    // A structure comment's text starts with the `%` that opened it.
+    const room = MAX_COMMENT_CHARS + 1 - this.text.length;
+    if (!this.plainComment && room > 0) {
+      this.text += chunk.toString('latin1', i, Math.min(end, i + room));
       // Only `%%` and `%!` lines are structure comments; anything else is dropped at once.
       if (this.text.length >= 2 && this.text[1] !== '%' && this.text[1] !== '!') this.plainComment = true;
     }

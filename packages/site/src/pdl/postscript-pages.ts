@@ -41,6 +41,11 @@ export class PageTracker implements PageSink {
   overflow = false;
   /** Why the job ended early (an uncaught PostScript error), or null when it ran to its end. */
   endedBy: string | null = null;
+  /**
+   * Calls that may have changed the record, counted: an unchanged count shows a stretch of the job left it alone
+   * (what the prolog cache requires of the stretch it stands in for, postscript-prolog-feeder.ts).
+   */
+  changes = 0;
   /** Once the scan may have been thrown off, a page that showed no colour may have hidden it: unknown. */
   private suspect = false;
   private paper: string | null = null;
@@ -55,11 +60,13 @@ export class PageTracker implements PageSink {
   private pendingPaint: { settled: boolean } | null = null;
 
   paint(cls: ColourClass): void {
+    this.changes += 1;
     this.exec.add(cls);
     if (this.inDscPage) this.dsc.add(cls);
   }
 
   deferPaint(): (cls: ColourClass) => void {
+    this.changes += 1;
     this.settlePendingPaint();
     const pending = { settled: false };
     this.pendingPaint = pending;
@@ -72,6 +79,7 @@ export class PageTracker implements PageSink {
   }
 
   eject(erase: boolean): void {
+    this.changes += 1;
     if (this.endedBy !== null) return;
     this.settlePendingPaint();
     this.record(this.execPages, this.exec);
@@ -80,40 +88,48 @@ export class PageTracker implements PageSink {
 
   /** Ends the job at an uncaught error: nothing after it is printed, the DSC page under way included. */
   endJob(reason: string): void {
+    this.changes += 1;
     if (this.endedBy !== null) return;
     this.endedBy = reason;
     this.inDscPage = false;
   }
 
   undecidable(reason: string): void {
+    this.changes += 1;
     if (this.undecidableReasons.size < MAX_MESSAGES) this.undecidableReasons.add(reason);
   }
 
   derailed(reason: string): void {
+    this.changes += 1;
     this.undecidable(reason);
     this.notice(reason);
     this.suspect = true;
   }
 
   notice(message: string): void {
+    this.changes += 1;
     if (this.notices.size < MAX_MESSAGES) this.notices.add(message);
   }
 
   setPaper(paper: string | null): void {
+    this.changes += 1;
     if (paper) this.paper = paper;
   }
 
   /** The paper a DSC `%%DocumentMedia` names as the default: used only until the program sets one. */
   setDefaultPaper(paper: string | null): void {
+    this.changes += 1;
     if (this.paper === null) this.paper = paper;
   }
 
   setDuplex(duplex: boolean | null, tumble: boolean | null): void {
+    this.changes += 1;
     if (duplex !== null) this.duplex = duplex;
     if (tumble !== null) this.tumble = tumble;
   }
 
   setCopies(copies: number): void {
+    this.changes += 1;
     if (!Number.isFinite(copies) || copies < 1) return;
     const whole = Math.floor(copies);
     if (this.copies !== null && this.copies !== whole) this.copiesVaried = true;
@@ -129,6 +145,7 @@ export class PageTracker implements PageSink {
 
   /** A `%%Page:` comment: the previous DSC page (if any) ends, a new one starts. */
   dscPageStart(): void {
+    this.changes += 1;
     if (this.endedBy !== null) return;
     this.settlePendingPaint();
     if (this.inDscPage) this.record(this.dscPages, this.dsc);
@@ -138,6 +155,7 @@ export class PageTracker implements PageSink {
 
   /** `%%Trailer`, `%%EOF` or the end of the data: the last DSC page ends. */
   dscEnd(): void {
+    this.changes += 1;
     this.settlePendingPaint();
     if (this.inDscPage) this.record(this.dscPages, this.dsc);
     this.inDscPage = false;

@@ -38,6 +38,7 @@ import {
   MARK,
   numberArray,
   type PsValue,
+  type ValueCopier,
 } from './postscript-values';
 
 /** An image dictionary's entry under its full or its abbreviated (inline image) key. */
@@ -133,15 +134,36 @@ function isImage(value: PsValue): boolean {
   return isDict(value) && keyOf(dictGet(value, 'Subtype') ?? null) === 'Image';
 }
 
+/** What a {@link Ps2WriteContent} outside a content stream holds, for the prolog cache. */
+export interface Ps2WriteState {
+  objects: Map<number, PsValue>;
+  currentObject: number | null;
+  contents: Set<number>;
+  resources: PsValue | undefined;
+  greyImages: Set<number>;
+}
+
+function copyState(state: Ps2WriteState, copy: ValueCopier): Ps2WriteState {
+  const objects = new Map<number, PsValue>();
+  for (const [num, value] of state.objects) objects.set(num, copy.value(value));
+  return {
+    objects,
+    currentObject: state.currentObject,
+    contents: new Set(state.contents),
+    resources: state.resources === undefined ? undefined : copy.value(state.resources),
+    greyImages: new Set(state.greyImages),
+  };
+}
+
 /** The {@link NameHook} for ps2write output. See the file comment. */
 export class Ps2WriteContent implements NameHook {
-  private readonly objects = new Map<number, PsValue>();
+  private objects = new Map<number, PsValue>();
   private currentObject: number | null = null;
   private contents = new Set<number>();
   private resources: PsValue | undefined;
   private inContent = false;
   /** Image XObjects whose pixels were all seen grey, by object number. */
-  private readonly greyImages = new Set<number>();
+  private greyImages = new Set<number>();
 
   private readonly maxObjects: number;
 
@@ -151,6 +173,28 @@ export class Ps2WriteContent implements NameHook {
     memoryBudget: number,
   ) {
     this.maxObjects = Math.max(1000, Math.floor(memoryBudget / BYTES_PER_OBJECT));
+  }
+
+  /** True outside page content, where {@link exportState} holds everything the hook will act on. */
+  get quiescent(): boolean {
+    return !this.inContent;
+  }
+
+  /** A copy of a {@link quiescent} hook's state (see {@link ValueCopier}). */
+  exportState(copy: ValueCopier): Ps2WriteState {
+    const { objects, currentObject, contents, resources, greyImages } = this;
+    return copyState({ objects, currentObject, contents, resources, greyImages }, copy);
+  }
+
+  /** Takes a copy of `state` as this (fresh) hook's own. */
+  importState(state: Ps2WriteState, copy: ValueCopier): void {
+    ({
+      objects: this.objects,
+      currentObject: this.currentObject,
+      contents: this.contents,
+      resources: this.resources,
+      greyImages: this.greyImages,
+    } = copyState(state, copy));
   }
 
   /** Follows an indirect reference to the object read earlier (undefined when it was not). */

@@ -63,6 +63,11 @@ export class DataSkip {
     return this.mode !== Mode.Off;
   }
 
+  /** True with no skip under way and nothing left over from one (a collector waiting, a line end to swallow). */
+  get idle(): boolean {
+    return this.mode === Mode.Off && this.collector === null && !this.swallowLf;
+  }
+
   /** Skip `count` bytes (binary data of known length). */
   bytes(count: number): void {
     this.start(count > 0 ? Mode.Bytes : Mode.Off);

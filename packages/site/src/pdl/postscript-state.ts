@@ -6,7 +6,7 @@
  * Every stack is capped against a hostile job: the operand stack drops its older half when full (values far down
  * are rarely used, and are unknown from then on), `gsave` and `save` past their caps are ignored.
  */
-import { DictionaryStack, ItemBudget } from './postscript-dicts';
+import { DictionaryStack, type DictionaryStackState, ItemBudget } from './postscript-dicts';
 import { initialGraphics } from './postscript-graphics';
 import {
   type GraphicsState,
@@ -15,6 +15,7 @@ import {
   type PsDict,
   type PsSave,
   type PsValue,
+  type ValueCopier,
 } from './postscript-values';
 
 const MAX_STACK = 10_000;
@@ -25,6 +26,19 @@ interface SaveFrame {
   journalPosition: number;
   graphics: GraphicsState;
   gstackLength: number;
+}
+
+/**
+ * What a {@link PsState} holds, for a snapshot. Graphics states and save frames are never changed once made (an
+ * operator makes a new one), so they are shared, not copied.
+ */
+export interface MachineState {
+  stack: PsValue[];
+  graphics: GraphicsState;
+  gstack: GraphicsState[];
+  saves: SaveFrame[];
+  dicts: DictionaryStackState;
+  budgetSpent: number;
 }
 
 /** See the file comment; the interpreter extends it. */
@@ -45,6 +59,31 @@ export class PsState {
     this.dicts = new DictionaryStack(this.budget, () =>
       this.pages.notice('the job defines more than the memory budget allows; later definitions were ignored'),
     );
+  }
+
+  /** A copy of this state (see {@link ValueCopier}). */
+  protected exportMachine(copy: ValueCopier): MachineState {
+    return {
+      stack: this.stack.map((value) => copy.value(value)),
+      graphics: this.graphics,
+      gstack: [...this.gstack],
+      saves: [...this.saves],
+      dicts: this.dicts.exportState(copy),
+      budgetSpent: this.budget.spent,
+    };
+  }
+
+  /** Takes a copy of `state` as this state's own. */
+  protected importMachine(state: MachineState, copy: ValueCopier): void {
+    this.stack.length = 0;
+    for (const value of state.stack) this.stack.push(copy.value(value));
+    this.graphics = state.graphics;
+    this.gstack.length = 0;
+    this.gstack.push(...state.gstack);
+    this.saves.length = 0;
+    this.saves.push(...state.saves);
+    this.dicts.importState(state.dicts, copy);
+    this.budget.restore(state.budgetSpent);
   }
 
   get globalDict(): PsDict {

@@ -175,6 +175,17 @@ export interface PsMachine {
 
 export type Builtin = (ps: PsMachine) => void;
 
+/**
+ * Copies the interpreter's values for a snapshot of its state and back (postscript-clone.ts): containers a job can
+ * change (procedures, arrays, dictionaries) are copied, once each, so sharing and cycles survive; values no
+ * operator changes are shared. A copy is filled in only when the copier finishes, so callers just hand it on.
+ */
+export interface ValueCopier {
+  value(value: PsValue): PsValue;
+  /** A dictionary's map (one map may be referred to from several places, as by the `save` journal). */
+  map(map: Map<string, PsValue>): Map<string, PsValue>;
+}
+
 export const MARK: PsMark = { k: 'mark' };
 
 export function isProc(value: PsValue): value is PsProc {

@@ -2,7 +2,9 @@
  * The PostScript analyser. One streaming pass feeds the job through the tokenizer (postscript-lexer.ts) into two
  * readers at once: the DSC comment reader (postscript-dsc.ts) and a small interpreter (postscript-interp.ts)
  * that follows `showpage` and the colour and page-device operators. Both report to one page tracker
- * (postscript-pages.ts), which keeps the DSC pages and the executed pages side by side. Then:
+ * (postscript-pages.ts), which keeps the DSC pages and the executed pages side by side. A driver's prolog, the
+ * same bytes at the start of every job it writes, is run once and then restored from a snapshot of the state it
+ * left, with the same result (postscript-prolog-feeder.ts): ps2write's is most of the cost of a small job. Then:
  *
  * 1. When the interpreter followed every `showpage` (none sat in a condition or loop it could not evaluate) and
  *    saw at least one, its pages win, even over consistent DSC comments. A printer prints what the program
@@ -29,9 +31,11 @@ import { DeadlineReached, PsInterpreter } from './postscript-interp';
 import { PsLexer } from './postscript-lexer';
 import { MAX_PAGES, PageTracker } from './postscript-pages';
 import { Ps2WriteContent } from './postscript-pdf';
+import { type PrologCache } from './postscript-prolog-cache';
+import { PROLOG_CACHE, PrologFeeder, type PrologSnapshot } from './postscript-prolog-feeder';
 import { type SkipCollector } from './postscript-skip';
 import { chunkBytes } from './raster-stream';
-import { sourceChunks } from './source-bytes';
+import { sourceBytes, sourceChunks } from './source-bytes';
 
 /** Bytes of memory one stored procedure-body item costs, roughly, for the memory budget. */
 const BYTES_PER_ITEM = 64;
@@ -44,10 +48,15 @@ interface ScanOutcome {
   stoppedEarly: string | null;
 }
 
-async function scan(source: PdlSource, limits: AnalysisLimits): Promise<ScanOutcome> {
+async function scan(
+  source: PdlSource,
+  limits: AnalysisLimits,
+  cache: PrologCache<PrologSnapshot> | null,
+): Promise<ScanOutcome> {
   const pages = new PageTracker();
   const dsc = new DscReader();
   let lexer: PsLexer | null = null;
+  let hook: Ps2WriteContent | null = null;
   const skipper = {
     skipBytes: (count: number) => lexer?.skipBytes(count),
     skipUntil: (marker: string) => lexer?.skipUntil(marker),
@@ -69,20 +78,34 @@ async function scan(source: PdlSource, limits: AnalysisLimits): Promise<ScanOutc
     pages,
     enablePs2Write: () => {
       outcome.ps2write = true;
-      interpreter.nameHook = new Ps2WriteContent(pages, limits.maxBufferBytes);
+      hook = new Ps2WriteContent(pages, limits.maxBufferBytes);
+      interpreter.nameHook = hook;
     },
     dataRegion: (bytes: number | null) => lexer?.dataRegion(bytes),
   };
+  let feeder: PrologFeeder | null = null;
   lexer = new PsLexer({
     token: (token) => interpreter.token(token),
-    dscComment: (line) => dsc.handle(line, target),
+    dscComment: (line) => {
+      feeder?.noteDscLine(line);
+      dsc.handle(line, target);
+    },
   });
+  const parts = {
+    lexer,
+    interpreter,
+    pages,
+    hook: () => hook,
+    dscLine: (line: string) => dsc.handle(line, target),
+    maxBufferBytes: limits.maxBufferBytes,
+  };
+  feeder = new PrologFeeder(parts, sourceBytes(source), cache);
   if (source.length > 0) {
     try {
       // Leaving the loop early (a break or a throw) closes the chunk source, and with it the file.
       for await (const chunk of sourceChunks(source, chunkBytes(limits))) {
         if (Date.now() > limits.deadline) throw new DeadlineReached();
-        lexer.feed(chunk);
+        feeder.feed(chunk);
         if (pages.overflow) {
           outcome.stoppedEarly = `more than ${MAX_PAGES} pages; counting stopped there`;
           break;
@@ -170,12 +193,20 @@ function commonDuplex(pages: PageFacts[], fallback: LanguageAnalysis['duplex']):
 /**
  * Analyses a PostScript job: pages (see the file comment for how the count is chosen), per-page colour, paper and
  * duplex, and copies. Streams the job with bounded memory and honours the deadline; never throws for bad data.
+ * A job held in memory whose program starts as a recent job's did is restored from the state that part left
+ * (postscript-prolog-feeder.ts), with the same result as running it.
  */
-export async function analysePostScript(
+export function analysePostScript(source: PdlSource, limits: AnalysisLimits): Promise<LanguageAnalysis> {
+  return analysePostScriptWith(source, limits, PROLOG_CACHE);
+}
+
+/** {@link analysePostScript} with the given prolog cache; null runs every byte of the job. */
+export async function analysePostScriptWith(
   source: PdlSource,
   limits: AnalysisLimits,
+  cache: PrologCache<PrologSnapshot> | null,
 ): Promise<LanguageAnalysis> {
-  const outcome = await scan(source, limits);
+  const outcome = await scan(source, limits, cache);
   const warnings: string[] = [];
   const chosen = choosePages(outcome, warnings);
   const { pages } = outcome;
