@@ -6,17 +6,11 @@
  */
 import { expect } from 'chai';
 import { type DataSource } from 'typeorm';
-import {
-  createSilentLogger,
-  ErrorCode,
-  isQuireError,
-  newId,
-  openDatabase,
-} from '@quire/common';
+import { createSilentLogger, ErrorCode, isQuireError, newId, openDatabase } from '@quire/common';
 import { forEachDriver } from '@quire/testkit';
 import { jobCoreEntities, jobCoreMigrations } from '../src/job-core';
 import {
-  QueueEntity,
+  type QueueEntity,
   QueueRepository,
   QueueService,
   toQueueSummary,

@@ -40,7 +40,8 @@ describe('job state machine table', () => {
     for (const to of ALL_STATES) expect(rolesAllowed('deleted', to), `deleted → ${to}`).to.deep.equal([]);
     for (const from of ['printed', 'failed'] as const) {
       for (const to of ALL_STATES) {
-        const expected = to === 'printing' ? ['release'] : to === 'deleted' ? ['owner', 'admin', 'system'] : [];
+        const expected =
+          to === 'printing' ? ['release'] : to === 'deleted' ? ['owner', 'admin', 'system'] : [];
         expect(rolesAllowed(from, to), `${from} → ${to}`).to.have.members(expected);
       }
     }
