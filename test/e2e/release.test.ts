@@ -4,6 +4,7 @@
  * sink and an LPD sink. Also: tandem balancing over three printers, delegated release, a printer that is down,
  * and a site killed while it prints.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -231,7 +232,11 @@ describe('e2e: release at a printer', function () {
     try {
       const printerId = await addPrinter(handle, 'stalling', `socket://127.0.0.1:${stalled.port}`);
       await addQueue(handle, 'PullStall', 'pull', [printerId]);
-      const job = await submit('PullStall', 'alice', 'release-killed');
+      // Large enough to fill the socket buffers, so the send is still going when the site is killed.
+      const bigPath = path.join(workDir, 'big.prn');
+      await writeFile(bigPath, randomBytes(16 * 1024 * 1024));
+      await lpSubmit(handle, 'PullStall', 'alice', bigPath, 'release-killed', workDir);
+      const job = await waitForJobState(handle, 'release-killed', ['ready']);
       const token = await terminalLogin(handle, { printerId, pin: '1234' });
       expect(
         (await terminalCall(handle, 'POST', `/api/v1/terminal/jobs/${job.id}/release`, token)).status,
