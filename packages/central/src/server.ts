@@ -11,7 +11,32 @@ import {
   migrateDatabase,
   HttpServer,
   createHttpApp,
+  loadLookupKeys,
 } from '@quire/common';
+import { type DataSource } from 'typeorm';
+import {
+  DirectoryCardEntity,
+  DirectoryChangeEntity,
+  DirectoryChangeFeed,
+  DirectoryDelegateEntity,
+  DirectoryGroupEntity,
+  DirectoryGroupsService,
+  DirectoryMembershipEntity,
+  DirectoryNameEntity,
+  DirectoryRepository,
+  DirectoryRightEntity,
+  DirectorySourceEntity,
+  DirectorySyncRunEntity,
+  DirectorySyncService,
+  DirectoryUserEntity,
+  DirectoryUsersService,
+  DirectoryVersionEntity,
+  directoryRouter,
+  RightsService,
+} from './directory';
+import { DirectoryCodesService } from './directory/directory-codes.service';
+import { DirectorySettingEntity, DirectorySettings } from './directory/directory-settings';
+import { notificationsRouter } from './directory/notifications.routes';
 import { FederationServer } from './federation';
 import { centralMigrations } from './migrations';
 import { SiteEntity } from './sites/site.entity';
@@ -20,7 +45,57 @@ import { sitesRouter } from './sites/sites.routes';
 import { SitesService } from './sites/sites.service';
 import { centralVersion } from './version';
 
-const centralEntities = [SiteEntity];
+/** Central's own entities (common ones are added by the server core). */
+export const centralEntities = [
+  SiteEntity,
+  DirectoryUserEntity,
+  DirectoryNameEntity,
+  DirectoryCardEntity,
+  DirectoryGroupEntity,
+  DirectoryMembershipEntity,
+  DirectoryDelegateEntity,
+  DirectoryRightEntity,
+  DirectoryChangeEntity,
+  DirectoryVersionEntity,
+  DirectorySyncRunEntity,
+  DirectorySourceEntity,
+  DirectorySettingEntity,
+];
+
+/** The directory's services, composed on an open DataSource. */
+async function buildDirectory(config: QuireConfig, logger: Logger, dataSource: DataSource) {
+  const repository = new DirectoryRepository();
+  const lookupKeys = await loadLookupKeys(config.directory.lookupKey, config.data.dir);
+  const groups = new DirectoryGroupsService({ dataSource, repository });
+  const settings = new DirectorySettings(dataSource);
+  return {
+    settings,
+    codes: new DirectoryCodesService({
+      dataSource,
+      repository,
+      groups,
+      settings,
+      lookupKeys,
+      pinMinLength: config.directory.pinMinLength,
+      logger: logger.child({ component: 'directory-codes' }),
+    }),
+    users: new DirectoryUsersService({
+      dataSource,
+      repository,
+      lookupKeys,
+      pinMinLength: config.directory.pinMinLength,
+    }),
+    groups,
+    rights: new RightsService(dataSource, repository, groups),
+    feed: new DirectoryChangeFeed(dataSource, repository),
+    sync: new DirectorySyncService({
+      dataSource,
+      groups,
+      lookupKeys,
+      logger: logger.child({ component: 'directory-sync' }),
+    }),
+  };
+}
 
 export interface StartCentralOptions {
   config: QuireConfig;
@@ -70,6 +145,7 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
       centralVersion,
       tls: await federationTls(config),
     });
+    const directory = await buildDirectory(config, logger, core.dataSource);
     const grpcPort = await federation.start(config.grpc.host, config.grpc.port);
     const app = createHttpApp({
       logger,
@@ -80,6 +156,8 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
         app.use(
           sitesRouter({ sites, sessions: federation.sessions, auth: core.auth, dataSource: core.dataSource }),
         );
+        app.use(directoryRouter({ ...directory, auth: core.auth, dataSource: core.dataSource }));
+        app.use(notificationsRouter({ ...directory, auth: core.auth, dataSource: core.dataSource }));
       },
     });
     const http = new HttpServer();

@@ -36,6 +36,10 @@ export const ErrorCode = {
   PrinterUriInvalid: 'PRINTER_URI_INVALID',
   ReleaseFailed: 'RELEASE_FAILED',
   TerminalSessionInvalid: 'TERMINAL_SESSION_INVALID',
+  LdapUnavailable: 'LDAP_UNAVAILABLE',
+  LdapBindFailed: 'LDAP_BIND_FAILED',
+  LdapSearchFailed: 'LDAP_SEARCH_FAILED',
+  MailDeliveryFailed: 'MAIL_DELIVERY_FAILED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -68,6 +72,10 @@ const defaultHttpStatus: Record<ErrorCode, number> = {
   PRINTER_URI_INVALID: 400,
   RELEASE_FAILED: 502,
   TERMINAL_SESSION_INVALID: 401,
+  LDAP_UNAVAILABLE: 503,
+  LDAP_BIND_FAILED: 502,
+  LDAP_SEARCH_FAILED: 502,
+  MAIL_DELIVERY_FAILED: 502,
 };
 
 /**

@@ -4,6 +4,7 @@
 export * from './errors';
 export * from './ids';
 export * from './crypto';
+export * from './lookup-keys';
 export * from './config';
 export * from './logging/logger';
 export * from './db/data-source';

@@ -10,6 +10,7 @@ import {
   commonMigrations,
   createSilentLogger,
   createUnitWriter,
+  LookupKeys,
   randomToken,
   type Logger,
 } from '@quire/common';
@@ -18,7 +19,6 @@ import {
   DirectoryRepository,
   DirectoryService,
   DirectoryUserEntity,
-  LookupKeys,
 } from './directory';
 import { JobIntakeService } from './intake/job-intake.service';
 import { JobRepository, JobStateMachine, JobsService, jobEntities } from './jobs';

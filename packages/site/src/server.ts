@@ -14,7 +14,7 @@ import {
   migrateDatabase,
   openServerCore,
 } from '@quire/common';
-import { loadLookupKeys } from './directory';
+import { loadLookupKeys } from '@quire/common';
 import { CentralLink } from './federation';
 import { startIntakeListeners, type IntakeListeners } from './intake/intake-listeners';
 import { buildJobCore, siteEntities } from './job-core';

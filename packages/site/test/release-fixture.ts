@@ -18,7 +18,7 @@ import {
   type QuireError,
 } from '@quire/common';
 import { ensureDebianPackages, type PrintSink, type RawSinkJob } from '@quire/testkit';
-import { LookupKeys } from '../src/directory';
+import { LookupKeys } from '@quire/common';
 import { type JobState } from '../src/intake/intake-port';
 import { buildJobCore, jobCoreEntities, jobCoreMigrations, type JobCore } from '../src/job-core';
 import { type JobEntity } from '../src/jobs';

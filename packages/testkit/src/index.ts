@@ -49,3 +49,15 @@ export {
 } from './print-sinks';
 export { type UnacceptingPort, startUnacceptingPort } from './unaccepting-port';
 export { type IppEvePrinter, type StartIppEvePrinterOptions, startIppEvePrinter } from './ippeveprinter';
+export { type SmtpSink, type SmtpSinkMessage, type SmtpSinkOptions, startSmtpSink } from './smtp-sink';
+export { type Slapd, type StartSlapdOptions, SLAPD_BASE_DN, startSlapd } from './slapd';
+export {
+  type GeneratedLdapGroup,
+  type GeneratedLdapUser,
+  type LdapDirectoryOptions,
+  GeneratedLdapDirectory,
+  escapeDnValue,
+  generateLdapDirectory,
+  ldifLine,
+  sshaPassword,
+} from './ldap-directory';

@@ -309,6 +309,20 @@ export const configSchema = {
       doc: 'Longest time one release may take, from connecting until the printer has the whole job (IPP: until it reports the job completed).',
     }),
   },
+  directory: {
+    lookupKey: stringSetting({
+      roles: centralOnly,
+      defaultValue: '',
+      defaultDoc: 'empty: a random key generated on first start and kept in `<data dir>/lookup-key`',
+      doc: 'Key of the HMAC that turns PINs and card numbers into the lookup keys the directory stores (never the PIN or card itself). Sites receive the keys, not this secret; changing it makes every stored PIN and card unfindable.',
+      secret: true,
+    }),
+    pinMinLength: integerSetting(4, 16, {
+      roles: centralOnly,
+      defaultValue: 4,
+      doc: 'Shortest PIN accepted or generated. Generated PINs are longer when the directory is large: 5 digits from 1,000 users, 6 from 10,000, one more per factor of ten.',
+    }),
+  },
   terminal: {
     sessionIdleSeconds: integerSetting(10, 86400, {
       roles: siteOnly,

@@ -8,7 +8,7 @@ import { type EntityManager } from 'typeorm';
 import { hashPassword, newId, verifyPassword } from '@quire/common';
 import { type DirectoryUserEntity } from './directory-user.entity';
 import { usernameKey, type DirectoryRepository } from './directory.repository';
-import { type LookupKeys } from './lookup-keys';
+import { type LookupKeys } from '@quire/common';
 
 /** A user as given to the cache, with clear-text secrets that are never stored as such. */
 export interface DirectoryUserInput {

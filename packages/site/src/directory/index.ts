@@ -2,4 +2,3 @@
 export * from './directory-user.entity';
 export * from './directory.repository';
 export * from './directory.service';
-export * from './lookup-keys';

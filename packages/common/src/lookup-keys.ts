@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { hmacHex, randomToken } from '@quire/common';
+import { hmacHex, randomToken } from './crypto';
 
 /** Computes the lookup keys of PINs and cards under one secret key. */
 export class LookupKeys {

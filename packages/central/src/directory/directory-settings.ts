@@ -1,0 +1,71 @@
+/**
+ * Directory settings kept in the database and changed through the API: the SMTP server notifications go
+ * through, and the mail templates. One row per key, JSON values, validated on every write and every read (a row
+ * edited by hand into something invalid reads as unset, with the default, rather than breaking every mail).
+ */
+import { Column, Entity, PrimaryColumn, type DataSource, type EntityManager } from 'typeorm';
+import { TimestampColumn } from '@quire/common';
+import { mailTemplateSetSchema, type MailTemplateSet } from './mail-templates';
+import { parseSmtpSettings, type SmtpSettings } from './mailer';
+
+@Entity({ name: 'directory_settings' })
+export class DirectorySettingEntity {
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  key!: string;
+
+  @Column({ type: 'text' })
+  value!: string;
+
+  @TimestampColumn({ name: 'updated_at' })
+  updatedAt!: Date;
+}
+
+/** Reads and writes the directory settings. */
+export class DirectorySettings {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** The SMTP settings, or null when none are set. */
+  async smtp(): Promise<SmtpSettings | null> {
+    const raw = await this.read('smtp');
+    if (raw === null) return null;
+    try {
+      return parseSmtpSettings(raw);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Store SMTP settings (checked first: VALIDATION_FAILED names each bad field). */
+  async setSmtp(input: unknown, manager?: EntityManager): Promise<SmtpSettings> {
+    const settings = parseSmtpSettings(input);
+    await this.write('smtp', settings, manager);
+    return settings;
+  }
+
+  /** The mail templates (kinds not set are the defaults). */
+  async templates(): Promise<MailTemplateSet> {
+    const parsed = mailTemplateSetSchema.safeParse(await this.read('mail-templates'));
+    return parsed.success ? parsed.data : {};
+  }
+
+  /** Store the mail templates. */
+  async setTemplates(set: MailTemplateSet, manager?: EntityManager): Promise<void> {
+    await this.write('mail-templates', mailTemplateSetSchema.parse(set), manager);
+  }
+
+  private async read(key: string): Promise<unknown> {
+    const row = await this.dataSource.manager.findOneBy(DirectorySettingEntity, { key });
+    if (!row) return null;
+    try {
+      return JSON.parse(row.value) as unknown;
+    } catch {
+      return null;
+    }
+  }
+
+  private async write(key: string, value: unknown, manager?: EntityManager): Promise<void> {
+    const tx = manager ?? this.dataSource.manager;
+    await tx.delete(DirectorySettingEntity, { key });
+    await tx.insert(DirectorySettingEntity, { key, value: JSON.stringify(value), updatedAt: new Date() });
+  }
+}
