@@ -3,7 +3,9 @@
  * `quire-central`: run the central server (`serve`) or apply database migrations (`db migrate`).
  */
 import { buildServerCli } from '@quire/common';
-import { migrateCentralDatabase, startCentral } from './server';
+import { addUsersCommands } from './directory/users-cli';
+import { centralMigrations } from './migrations';
+import { buildDirectory, centralEntities, migrateCentralDatabase, startCentral } from './server';
 import { centralVersion } from './version';
 
 process.setSourceMapsEnabled(true);
@@ -14,4 +16,10 @@ void buildServerCli({
   description: 'Quire central server: console API, directory, sites and federation',
   start: (ctx) => startCentral(ctx),
   migrate: ({ config }) => migrateCentralDatabase(config),
+  extraCommands: (program) =>
+    addUsersCommands(program, {
+      entities: centralEntities,
+      migrations: centralMigrations,
+      build: (ctx, dataSource) => buildDirectory(ctx.config, ctx.logger, dataSource),
+    }),
 }).parseAsync(process.argv);

@@ -35,6 +35,10 @@ import {
   RightsService,
 } from './directory';
 import { DirectoryCodesService } from './directory/directory-codes.service';
+import { directoryLogin } from './directory/directory-login';
+import { DirectorySourcesService, loadSourcesFile } from './directory/directory-sources.service';
+import { PinResetService, DirectoryPinResetEntity } from './directory/pin-reset.service';
+import { sourcesRouter } from './directory/sources.routes';
 import { DirectorySettingEntity, DirectorySettings } from './directory/directory-settings';
 import { notificationsRouter } from './directory/notifications.routes';
 import { FederationServer } from './federation';
@@ -60,15 +64,39 @@ export const centralEntities = [
   DirectorySyncRunEntity,
   DirectorySourceEntity,
   DirectorySettingEntity,
+  DirectoryPinResetEntity,
 ];
 
 /** The directory's services, composed on an open DataSource. */
-async function buildDirectory(config: QuireConfig, logger: Logger, dataSource: DataSource) {
+export async function buildDirectory(config: QuireConfig, logger: Logger, dataSource: DataSource) {
   const repository = new DirectoryRepository();
   const lookupKeys = await loadLookupKeys(config.directory.lookupKey, config.data.dir);
   const groups = new DirectoryGroupsService({ dataSource, repository });
   const settings = new DirectorySettings(dataSource);
+  const sync = new DirectorySyncService({
+    dataSource,
+    groups,
+    lookupKeys,
+    logger: logger.child({ component: 'directory-sync' }),
+  });
+  const sources = new DirectorySourcesService({
+    dataSource,
+    repository,
+    sync,
+    logger: logger.child({ component: 'directory-sources' }),
+    fileSources: await loadSourcesFile(config.directory.sourcesFile),
+  });
   return {
+    repository,
+    sources,
+    pinReset: new PinResetService({
+      dataSource,
+      repository,
+      settings,
+      lookupKeys,
+      pinMinLength: config.directory.pinMinLength,
+      logger: logger.child({ component: 'pin-reset' }),
+    }),
     settings,
     codes: new DirectoryCodesService({
       dataSource,
@@ -88,12 +116,7 @@ async function buildDirectory(config: QuireConfig, logger: Logger, dataSource: D
     groups,
     rights: new RightsService(dataSource, repository, groups),
     feed: new DirectoryChangeFeed(dataSource, repository),
-    sync: new DirectorySyncService({
-      dataSource,
-      groups,
-      lookupKeys,
-      logger: logger.child({ component: 'directory-sync' }),
-    }),
+    sync,
   };
 }
 
@@ -146,6 +169,8 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
       tls: await federationTls(config),
     });
     const directory = await buildDirectory(config, logger, core.dataSource);
+    core.auth.setExternalLogin(directoryLogin(core.dataSource, directory.repository, directory.sources));
+    await directory.sources.start();
     const grpcPort = await federation.start(config.grpc.host, config.grpc.port);
     const app = createHttpApp({
       logger,
@@ -158,6 +183,7 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
         );
         app.use(directoryRouter({ ...directory, auth: core.auth, dataSource: core.dataSource }));
         app.use(notificationsRouter({ ...directory, auth: core.auth, dataSource: core.dataSource }));
+        app.use(sourcesRouter({ ...directory, auth: core.auth }));
       },
     });
     const http = new HttpServer();
@@ -168,6 +194,7 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
       grpcPort,
       async stop() {
         await http.close(config.http.shutdownTimeoutSeconds * 1000);
+        await directory.sources.stop();
         await federation.stop(2000);
         await core.close();
         logger.info('central stopped');

@@ -116,8 +116,17 @@ function id(req: Request): string {
 export function directoryRouter(deps: DirectoryRouterDeps): Router {
   const router = Router();
   const manageUsers = deps.rights.require('manage-users');
+  // Not the whole of /api/v1/directory: the PIN reset there is for users who cannot sign in.
   router.use(
-    ['/api/v1/users', '/api/v1/groups', '/api/v1/rights', '/api/v1/directory'],
+    [
+      '/api/v1/users',
+      '/api/v1/groups',
+      '/api/v1/rights',
+      '/api/v1/directory/import',
+      '/api/v1/directory/sync-runs',
+      '/api/v1/directory/changes',
+      '/api/v1/directory/snapshot',
+    ],
     requireAuth(deps.auth),
   );
   router.use(['/api/v1/users', '/api/v1/groups', '/api/v1/rights', '/api/v1/directory/import'], manageUsers);

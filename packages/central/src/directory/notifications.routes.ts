@@ -18,6 +18,7 @@ import {
 } from '@quire/common';
 import { type DirectoryCodesService } from './directory-codes.service';
 import { type DirectorySettings } from './directory-settings';
+import { type PinResetService } from './pin-reset.service';
 import { mailTemplateSetSchema } from './mail-templates';
 import { Mailer, redactedSmtpSettings } from './mailer';
 import { type RightsService } from './rights';
@@ -26,6 +27,7 @@ import { type RightsService } from './rights';
 export interface NotificationsRouterDeps {
   settings: DirectorySettings;
   codes: DirectoryCodesService;
+  pinReset: PinResetService;
   rights: RightsService;
   auth: AuthService;
   dataSource: DataSource;
@@ -86,6 +88,31 @@ export function notificationsRouter(deps: NotificationsRouterDeps): Router {
       (manager) => deps.settings.setTemplates(templates, manager),
     );
     res.json({ templates });
+  });
+
+  // Self-service PIN reset: no sign-in (the user forgot their PIN); the answers never tell whether a user exists.
+  const resetSchema = z.strictObject({ username: z.string().min(1).max(128) });
+  router.post('/api/v1/directory/pin-reset', async (req, res) => {
+    const { username } = parseBody(resetSchema, req.body);
+    await deps.pinReset.request(username);
+    res.status(202).json({ message: 'If this user has an email address, a reset code is on its way' });
+  });
+
+  router.post('/api/v1/directory/pin-reset/confirm', async (req, res) => {
+    const body = parseBody(
+      resetSchema.extend({ code: z.string().regex(/^\d{8}$/, 'must be the 8-digit code') }),
+      req.body,
+    );
+    await deps.pinReset.confirm(body.username, body.code);
+    await deps.auth.audit.record({
+      ...auditContextOf(req),
+      actorName: body.username,
+      action: 'directory.pin-reset',
+      targetType: 'user',
+      targetId: body.username,
+      outcome: 'ok',
+    });
+    res.json({ message: 'A new PIN has been sent to your email address' });
   });
 
   router.post('/api/v1/directory/codes', deps.rights.require('manage-users'), async (req, res) => {

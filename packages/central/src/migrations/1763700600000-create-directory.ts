@@ -142,6 +142,15 @@ const TABLES = () => [
     ],
   }),
   new Table({
+    name: 'directory_pin_resets',
+    columns: [
+      { ...varchar('user_id', 36), isPrimary: true },
+      varchar('code_hash', 64),
+      integer('tries'),
+      timestampColumnSpec('expires_at'),
+    ],
+  }),
+  new Table({
     name: 'directory_sync_runs',
     columns: [
       uuidColumnSpec('id', { primary: true }),

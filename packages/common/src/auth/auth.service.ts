@@ -33,6 +33,15 @@ export interface AuthServiceOptions {
   now?: () => Date;
 }
 
+/**
+ * A password check outside this service, for accounts it holds no password for: the account's display name and
+ * email when the password is right, null when it is wrong or the account is unknown there (the same answer).
+ */
+export type ExternalLogin = (
+  username: string,
+  password: string,
+) => Promise<{ displayName: string; email: string | null } | null>;
+
 /** Where a login attempt came from, for the token row and the audit log. */
 export interface LoginContext {
   remoteAddr: string;
@@ -55,6 +64,7 @@ const MAX_TOKEN_LENGTH = 256;
 /** Login, logout and token authentication. */
 export class AuthService {
   private readonly now: () => Date;
+  private externalLogin: ExternalLogin | undefined;
   /** A real scrypt hash to verify against when the user does not exist, so both paths cost the same. */
   private decoyHash: Promise<string> | undefined;
 
@@ -67,11 +77,23 @@ export class AuthService {
     return this.options.audit;
   }
 
+  /**
+   * Let accounts this service does not hold a password for sign in through another check (central's directory:
+   * a bind to the user's LDAP source, or the directory's own password). A first successful sign-in creates the
+   * console account (no local password, no admin flag); lockout and auditing apply as to any account.
+   */
+  setExternalLogin(check: ExternalLogin): void {
+    this.externalLogin = check;
+  }
+
   /** Check a user name and password and issue a bearer token; see the module comment for the refusal rules. */
   async login(username: string, password: string, ctx: LoginContext): Promise<LoginResult> {
     const now = this.now();
     const user = await this.options.users.findByUsername(username);
-    if (!user || user.passwordHash === null) return this.refuseUnknown(username, password, user, ctx);
+    if (!user || user.passwordHash === null) {
+      if (this.externalLogin) return this.loginExternally(username, password, user, now, ctx);
+      return this.refuseUnknown(username, password, user, ctx);
+    }
     await this.enforceLock(user, now, ctx);
     if (!(await verifyPassword(password, user.passwordHash))) return this.refuseWrongPassword(user, now, ctx);
     if (user.disabled) {
@@ -111,6 +133,40 @@ export class AuthService {
   /** Delete every expired token; for a periodic job. Returns how many were deleted. */
   purgeExpiredTokens(): Promise<number> {
     return this.options.tokens.deleteExpired(this.now());
+  }
+
+  /** Sign in through the external check; see {@link setExternalLogin}. */
+  private async loginExternally(
+    username: string,
+    password: string,
+    user: UserEntity | null,
+    now: Date,
+    ctx: LoginContext,
+  ): Promise<LoginResult> {
+    if (user) await this.enforceLock(user, now, ctx);
+    const external = await (this.externalLogin as ExternalLogin)(username, password);
+    if (!external) {
+      if (user) return this.refuseWrongPassword(user, now, ctx);
+      return this.refuseUnknown(username, password, null, ctx);
+    }
+    const account =
+      user ??
+      (await this.options.users.create(
+        {
+          username,
+          displayName: external.displayName,
+          email: external.email,
+          passwordHash: null,
+          isAdmin: false,
+        },
+        now,
+      ));
+    if (account.disabled) {
+      await this.auditLogin(ctx, this.attempt(account), 'denied', { reason: 'disabled' });
+      throw new QuireError(ErrorCode.AuthAccountDisabled, 'This account is disabled; ask an administrator');
+    }
+    if (account.failedLoginCount > 0) await this.options.users.clearFailedLogins(account.id, now);
+    return this.issueToken(account, now, ctx);
   }
 
   /** No such user (or no local password): spend the same scrypt work as a real check, then refuse. */

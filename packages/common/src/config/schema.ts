@@ -317,6 +317,12 @@ export const configSchema = {
       doc: 'Key of the HMAC that turns PINs and card numbers into the lookup keys the directory stores (never the PIN or card itself). Sites receive the keys, not this secret; changing it makes every stored PIN and card unfindable.',
       secret: true,
     }),
+    sourcesFile: stringSetting({
+      roles: centralOnly,
+      defaultValue: '',
+      defaultDoc: 'empty: sources are added through the API only',
+      doc: 'YAML or JSON file with `sources:`, a list of LDAP directory sources in the same shape as `POST /api/v1/directory/sources`. Read at start-up; an invalid source stops central with exit code 2. Sources from this file cannot be changed through the API.',
+    }),
     pinMinLength: integerSetting(4, 16, {
       roles: centralOnly,
       defaultValue: 4,
