@@ -129,7 +129,7 @@ export class DirectoryChangeFeed {
             .map((d) => ({ kind: d.kind, id: d.delegateId })),
           keepForReprint: user.keepForReprint,
           state: user.state === 'disabled' ? 'disabled' : 'active',
-          auth: user.passwordHash === null && user.source.startsWith('ldap:') ? user.source : 'local',
+          auth: user.source.startsWith('ldap:') ? user.source : 'local',
         });
       }
     }

@@ -14,8 +14,11 @@ import { DirectorySourceEntity } from './directory-group.entity';
 import { type DirectorySyncService, type SyncReport } from './directory-sync.service';
 import { type DirectoryUserEntity } from './directory-user.entity';
 import { type DirectoryRepository } from './directory.repository';
-import { parseLdapSourceConfig, type LdapSourceConfig } from './ldap-source-config';
+import { parseLdapSourceConfig, redactLdapSourceConfig, type LdapSourceConfig } from './ldap-source-config';
 import { authenticateLdapUser, readLdapSource } from './ldap-source';
+
+/** What the API shows instead of a bind password. */
+const MASK = redactLdapSourceConfig({ bindPassword: 'x' } as LdapSourceConfig).bindPassword;
 
 /** Dependencies of the sources service. */
 export interface DirectorySourcesOptions {
@@ -70,7 +73,7 @@ export class DirectorySourcesService {
 
   /** Add or replace an API-managed source (VALIDATION_FAILED; CONFLICT for a config-file source's name). */
   async save(input: unknown): Promise<LdapSourceConfig> {
-    const config = parseLdapSourceConfig(input);
+    const config = parseLdapSourceConfig(await this.withStoredPassword(input));
     if (this.options.fileSources?.some((source) => source.name === config.name)) {
       throw new QuireError(
         ErrorCode.Conflict,
@@ -87,6 +90,22 @@ export class DirectorySourcesService {
     });
     this.schedule(config);
     return config;
+  }
+
+  /**
+   * A source sent back as the API showed it carries the masked bind password (or none): keep the stored one, so
+   * editing a filter does not need the password again.
+   */
+  private async withStoredPassword(input: unknown): Promise<unknown> {
+    if (typeof input !== 'object' || input === null) return input;
+    const given = input as { name?: unknown; bindPassword?: unknown };
+    if (given.bindPassword !== undefined && given.bindPassword !== MASK) return input;
+    const stored = await this.options.dataSource.manager.findOneBy(DirectorySourceEntity, {
+      name: typeof given.name === 'string' ? given.name : '',
+    });
+    if (!stored) return input;
+    const bindPassword = (JSON.parse(stored.settings) as { bindPassword?: string }).bindPassword;
+    return { ...given, bindPassword };
   }
 
   /** Remove an API-managed source; its users stay (their source tag keeps saying where they came from). */

@@ -8,6 +8,7 @@
 import { randomInt } from 'node:crypto';
 import { Column, Entity, PrimaryColumn, type DataSource } from 'typeorm';
 import {
+  describeError,
   ErrorCode,
   QuireError,
   safeEqual,
@@ -77,7 +78,13 @@ export class PinResetService {
       tries: 0,
       expiresAt: new Date(this.now().getTime() + CODE_TTL_MS),
     });
-    await this.mail(user, 'pinResetCode', { reset_code: code });
+    // The answer must not depend on whether the user exists, so a mail failure is logged, not returned.
+    await this.mail(user, 'pinResetCode', { reset_code: code }).catch((err: unknown) =>
+      this.options.logger.warn('PIN reset code not mailed', {
+        user: user.username,
+        error: describeError(err),
+      }),
+    );
   }
 
   /** Trade a valid reset code for a new PIN, mailed to the user. VALIDATION_FAILED for any wrong or old code. */
@@ -102,6 +109,8 @@ export class PinResetService {
       async (candidate) =>
         (await manager.countBy(DirectoryUserEntity, { pinKey: this.options.lookupKeys.pin(candidate) })) > 0,
     );
+    // Mailed first: a PIN stored but never delivered would lock the user out of the old and the new one.
+    await this.mail(user, 'newPin', { pin });
     await this.options.dataSource.transaction(async (tx) => {
       const version = await this.options.repository.recordChange(tx, 'user', user.id, 'upsert', this.now());
       await tx.update(
@@ -111,7 +120,6 @@ export class PinResetService {
       );
       await tx.delete(DirectoryPinResetEntity, { userId: user.id });
     });
-    await this.mail(user, 'newPin', { pin });
   }
 
   private async mail(
@@ -121,8 +129,10 @@ export class PinResetService {
   ): Promise<void> {
     const smtp = await this.options.settings.smtp();
     if (!smtp) {
-      this.options.logger.warn('PIN reset mail not sent: no SMTP server is set', { user: user.username });
-      return;
+      throw new QuireError(
+        ErrorCode.NotReady,
+        'PIN reset by email needs an SMTP server; ask an administrator',
+      );
     }
     const template = templateFor(await this.options.settings.templates(), kind);
     const mailer = new Mailer(smtp, { logger: this.options.logger });
