@@ -228,7 +228,7 @@ export class DirectorySyncService {
       changes.push(change(id, version, 'upsert', at));
     }
     const rewritten = [...added, ...plan.update.map(({ id, after }) => ({ id, after }))];
-    await this.writeLists(tx, rewritten, groupIdByKey);
+    await this.writeLists(tx, rewritten, new Set(plan.update.map((u) => u.id)), groupIdByKey);
     for (const chunk of chunks(plan.disable, CHUNK)) {
       await tx.update(
         DirectoryUserEntity,
@@ -247,9 +247,11 @@ export class DirectorySyncService {
   private async writeLists(
     tx: EntityManager,
     users: Array<{ id: string; after: DesiredUser }>,
+    existing: Set<string>,
     groupIdByKey: Map<string, string>,
   ) {
-    const ids = users.map((u) => u.id);
+    // Users added by this run have no lists yet: only the updated ones are read and cleared first.
+    const ids = users.map((u) => u.id).filter((id) => existing.has(id));
     // What a rewrite keeps: a kept card's validity, a kept membership's accounting and manager flags.
     const validUntil = new Map<string, Date | null>();
     const flags = new Map<string, { accounting: boolean; manager: boolean }>();

@@ -146,7 +146,11 @@ export class AuthService {
     if (user) await this.enforceLock(user, now, ctx);
     const external = await (this.externalLogin as ExternalLogin)(username, password);
     if (!external) {
-      if (user) return this.refuseWrongPassword(user, now, ctx);
+      if (user) {
+        // The same scrypt work as an unknown name costs, so the time to refuse tells nobody who has an account.
+        await verifyPassword(password, await this.decoy());
+        return this.refuseWrongPassword(user, now, ctx);
+      }
       return this.refuseUnknown(username, password, null, ctx);
     }
     const account =
