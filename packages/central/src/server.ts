@@ -75,7 +75,6 @@ export async function buildDirectory(config: QuireConfig, logger: Logger, dataSo
   const settings = new DirectorySettings(dataSource);
   const sync = new DirectorySyncService({
     dataSource,
-    groups,
     lookupKeys,
     logger: logger.child({ component: 'directory-sync' }),
   });

@@ -84,7 +84,7 @@ export async function openDirectory(url: string, pinMinLength = 4): Promise<Dire
     groups,
     rights: new RightsService(dataSource, repository, groups),
     feed: new DirectoryChangeFeed(dataSource, repository),
-    sync: new DirectorySyncService({ dataSource, groups, lookupKeys, logger: createSilentLogger() }),
+    sync: new DirectorySyncService({ dataSource, lookupKeys, logger: createSilentLogger() }),
     close: () => dataSource.destroy(),
   };
 }

@@ -14,7 +14,8 @@ import {
   DirectoryMembershipEntity,
   DirectorySyncRunEntity,
 } from './directory-group.entity';
-import { type DirectoryGroupsService } from './directory-groups.service';
+import { insertRows } from './bulk-insert';
+import { loadSyncContext, missingGroupPaths } from './sync-context';
 import { DirectoryCardEntity, DirectoryNameEntity, DirectoryUserEntity } from './directory-user.entity';
 import { DIRECTORY_VERSION_ROW, DirectoryVersionEntity } from './directory-version.entity';
 import { nameKey } from './directory.repository';
@@ -49,7 +50,6 @@ export interface SyncReport {
 /** Dependencies of the sync service. */
 export interface DirectorySyncOptions {
   dataSource: DataSource;
-  groups: DirectoryGroupsService;
   lookupKeys: LookupKeys;
   logger: Logger;
   now?: () => Date;
@@ -75,7 +75,7 @@ export class DirectorySyncService {
     report.counts.skipped = read.problems.length;
     try {
       const plan = await this.options.dataSource.transaction(async (tx) => {
-        const ctx = await this.loadContext(tx, rules.source);
+        const ctx = await loadSyncContext(tx, rules.source);
         const groupKeys = new Set(ctx.groupIdByKey.keys());
         for (const user of read.users) {
           for (const path of user.groups) {
@@ -134,67 +134,6 @@ export class DirectorySyncService {
     return this.options.lookupKeys.card(card);
   }
 
-  /** The source's users in comparable form, every name's owner, and the group paths. */
-  private async loadContext(tx: EntityManager, source: string) {
-    const groups = await tx.find(DirectoryGroupEntity);
-    const pathKeyById = groupPathKeys(groups);
-    const groupIdByKey = new Map([...pathKeyById].map(([id, key]) => [key, id]));
-    const users = await tx.findBy(DirectoryUserEntity, { source, system: false });
-    const names = await tx.find(DirectoryNameEntity);
-    const usernameById = new Map<string, string>();
-    const aliasesById = new Map<string, string[]>();
-    for (const name of names) {
-      if (name.kind === 'username') usernameById.set(name.userId, name.name);
-      else aliasesById.set(name.userId, [...(aliasesById.get(name.userId) ?? []), name.name]);
-    }
-    const nameOwners = new Map(
-      names.map((n) => [n.name, { userId: n.userId, username: usernameById.get(n.userId) ?? '?' }]),
-    );
-    const ids = users.map((user) => user.id);
-    const holders = await tx.find(DirectoryUserEntity, {
-      select: { id: true, pinKey: true, personalNumber: true },
-      where: { system: false },
-    });
-    const pinOwners = new Map<string, string>();
-    const personalNumberOwners = new Map<string, string>();
-    for (const holder of holders) {
-      if (holder.pinKey) pinOwners.set(holder.pinKey, holder.id);
-      if (holder.personalNumber) personalNumberOwners.set(holder.personalNumber, holder.id);
-    }
-    const cardOwners = new Map(
-      (await tx.find(DirectoryCardEntity)).map((card) => [card.cardKey, card.userId]),
-    );
-    const [cards, memberships, delegates] = await Promise.all([
-      chunked(ids, (chunk) => tx.findBy(DirectoryCardEntity, { userId: In(chunk) })),
-      chunked(ids, (chunk) => tx.findBy(DirectoryMembershipEntity, { userId: In(chunk) })),
-      chunked(ids, (chunk) => tx.findBy(DirectoryDelegateEntity, { userId: In(chunk) })),
-    ]);
-    const owned: ExistingUser[] = users.map((user) => ({
-      id: user.id,
-      username: user.username,
-      aliases: aliasesById.get(user.id) ?? [],
-      fullName: user.fullName,
-      email: user.email,
-      personalNumber: user.personalNumber,
-      phone: user.phone,
-      language: user.language,
-      state: user.state,
-      pinKey: user.pinKey,
-      cardKeys: [],
-      groupKeys: [],
-      delegates: [],
-    }));
-    const byId = new Map(owned.map((user) => [user.id, user]));
-    for (const card of cards) byId.get(card.userId)?.cardKeys.push(card.cardKey);
-    for (const m of memberships) byId.get(m.userId)?.groupKeys.push(pathKeyById.get(m.groupId) ?? m.groupId);
-    for (const d of delegates) {
-      const name =
-        d.kind === 'user' ? usernameById.get(d.delegateId) : `group:${pathKeyById.get(d.delegateId)}`;
-      byId.get(d.userId)?.delegates.push(name ?? d.delegateId);
-    }
-    return { owned, nameOwners, groupIdByKey, pinOwners, cardOwners, personalNumberOwners };
-  }
-
   /** Write the plan: groups first, then users in chunks, then the change-feed rows under one version block. */
   private async apply(
     tx: EntityManager,
@@ -202,27 +141,25 @@ export class DirectorySyncService {
     rules: SyncRules,
     groupIdByKey: Map<string, string>,
   ) {
-    const known = new Map<string, DirectoryGroupEntity>();
     const wanted = new Set([...plan.add, ...plan.update.map((u) => u.after)].flatMap((u) => u.groupKeys));
-    for (const key of wanted) {
-      if (groupIdByKey.has(key)) continue;
-      const group = await this.options.groups.ensurePath(
-        tx,
-        JSON.parse(key) as string[],
-        rules.source,
-        known,
-      );
-      groupIdByKey.set(key, group.id);
-    }
+    const missing = missingGroupPaths(wanted, groupIdByKey);
     const touched = plan.add.length + plan.update.length + plan.disable.length;
-    if (touched === 0) return;
-    let version = await this.reserveVersions(tx, touched);
-    const at = this.now();
+    if (touched + missing.length === 0) return;
+    let version = await this.reserveVersions(tx, touched + missing.length);
     const changes: DirectoryChangeEntity[] = [];
+    const groups = missing.map((path) => {
+      const parentId = path.length > 1 ? (groupIdByKey.get(JSON.stringify(path.slice(0, -1))) ?? null) : null;
+      const group = this.groupRow(path, parentId, rules.source, (version += 1));
+      groupIdByKey.set(JSON.stringify(path), group.id);
+      changes.push(change(group.id, group.version, 'upsert', group.updatedAt, 'group'));
+      return group;
+    });
+    await insertRows(tx, DirectoryGroupEntity, groups);
+    const at = this.now();
     const added = plan.add.map((after) => ({ id: newId(), after }));
     const users = added.map(({ id, after }) => this.userRow(id, after, rules.source, (version += 1), at));
     changes.push(...users.map((u) => change(u.id, u.version, 'upsert', at)));
-    await insertChunks(tx, DirectoryUserEntity, users);
+    await insertRows(tx, DirectoryUserEntity, users);
     for (const { id, before, after } of plan.update) {
       await tx.update(DirectoryUserEntity, { id }, this.updateRow(before, after, (version += 1), at));
       changes.push(change(id, version, 'upsert', at));
@@ -240,7 +177,7 @@ export class DirectorySyncService {
         changes.push(change(user.id, version, 'upsert', at));
       }
     }
-    await insertChunks(tx, DirectoryChangeEntity, changes);
+    await insertRows(tx, DirectoryChangeEntity, changes);
   }
 
   /** Replace names, cards, memberships and delegates of the users written. */
@@ -276,13 +213,13 @@ export class DirectorySyncService {
         kind: 'alias' as const,
       })),
     ]);
-    await insertChunks(tx, DirectoryNameEntity, names);
+    await insertRows(tx, DirectoryNameEntity, names);
     const cards = new Map<string, DirectoryCardEntity>();
     for (const { id, after } of users)
       for (const key of after.cardKeys) {
         cards.set(key, { cardKey: key, userId: id, validUntil: validUntil.get(key) ?? null });
       }
-    await insertChunks(tx, DirectoryCardEntity, [...cards.values()]);
+    await insertRows(tx, DirectoryCardEntity, [...cards.values()]);
     const memberships = users.flatMap(({ id, after }) =>
       [
         ...new Set(
@@ -296,7 +233,7 @@ export class DirectorySyncService {
         ...flags.get(`${id}:${groupId}`),
       })),
     );
-    await insertChunks(tx, DirectoryMembershipEntity, memberships);
+    await insertRows(tx, DirectoryMembershipEntity, memberships);
     const delegateRows: DirectoryDelegateEntity[] = [];
     for (const { id, after } of users) {
       for (const delegate of new Set(after.delegates)) {
@@ -310,7 +247,26 @@ export class DirectorySyncService {
           delegateRows.push({ userId: id, kind: 'user', delegateId: owner.userId });
       }
     }
-    await insertChunks(tx, DirectoryDelegateEntity, delegateRows);
+    await insertRows(tx, DirectoryDelegateEntity, delegateRows);
+  }
+
+  private groupRow(
+    path: string[],
+    parentId: string | null,
+    source: string,
+    version: number,
+  ): DirectoryGroupEntity {
+    const name = path[path.length - 1];
+    return {
+      id: newId(),
+      name,
+      nameKey: nameKey(name),
+      parentId,
+      parentKey: parentId ?? '-',
+      source,
+      version,
+      updatedAt: this.now(),
+    };
   }
 
   private userRow(
@@ -411,41 +367,18 @@ function fillReport(report: SyncReport, plan: SyncPlan): void {
   report.samples.disabled = plan.disable.slice(0, SAMPLES).map((u) => u.username);
 }
 
-function change(entityId: string, version: number, op: 'upsert' | 'delete', at: Date): DirectoryChangeEntity {
-  return { version, entityKind: 'user', entityId, op, at };
-}
-
-/** Each group's path from its root as a JSON key, as sources name groups. */
-function groupPathKeys(groups: DirectoryGroupEntity[]): Map<string, string> {
-  const byId = new Map(groups.map((g) => [g.id, g]));
-  const keys = new Map<string, string>();
-  for (const group of groups) {
-    const path: string[] = [];
-    for (let g: DirectoryGroupEntity | undefined = group, steps = 0; g && steps < 12; steps += 1) {
-      path.unshift(g.name);
-      g = g.parentId ? byId.get(g.parentId) : undefined;
-    }
-    keys.set(group.id, JSON.stringify(path));
-  }
-  return keys;
+function change(
+  entityId: string,
+  version: number,
+  op: 'upsert' | 'delete',
+  at: Date,
+  entityKind: 'user' | 'group' = 'user',
+): DirectoryChangeEntity {
+  return { version, entityKind, entityId, op, at };
 }
 
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-async function chunked<T>(ids: string[], read: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
-  const out: T[] = [];
-  for (const chunk of chunks(ids, CHUNK)) out.push(...(await read(chunk)));
-  return out;
-}
-
-async function insertChunks<T extends object>(
-  tx: EntityManager,
-  entity: new () => T,
-  rows: T[],
-): Promise<void> {
-  for (const chunk of chunks(rows, CHUNK)) await tx.insert(entity, chunk as never);
 }
