@@ -90,9 +90,14 @@ describe('central notifications, directory sign-in and PIN reset', function () {
       fullName: 'Dora Explorer',
       email: 'dora@example.test',
       password: 'dora-password-1',
+      cards: ['00A1B2C3', { number: 'TEMP-77', validUntil: '2030-01-01T00:00:00Z' }],
     });
     expect(created.status, JSON.stringify(created.body)).to.equal(201);
     expect(created.body).to.include({ hasPassword: true, hasPin: false });
+    expect(created.body.cards).to.deep.equal([
+      { validUntil: null },
+      { validUntil: '2030-01-01T00:00:00.000Z' },
+    ]);
     const ok = await api(
       'POST',
       '/api/v1/auth/login',

@@ -13,11 +13,21 @@ export const userNameSchema = z
   .regex(/^[^\s\p{Cc}]+$/u, 'must have no spaces or control characters')
   .refine((name) => !name.startsWith('*'), 'must not start with * (reserved for system accounts)');
 
-/** A card as given: its number as the reader outputs it, and an optional end of validity (temporary card). */
-export const cardInputSchema = z.strictObject({
-  number: z.string().min(1).max(128),
-  validUntil: z.coerce.date().nullable().optional(),
-});
+/**
+ * A card as given: its number as the reader outputs it (a plain string), or an object with the number and an
+ * optional end of validity (a temporary card).
+ */
+export const cardInputSchema = z.union([
+  z
+    .string()
+    .min(1)
+    .max(128)
+    .transform((number) => ({ number, validUntil: null })),
+  z.strictObject({
+    number: z.string().min(1).max(128),
+    validUntil: z.coerce.date().nullable().optional(),
+  }),
+]);
 
 /** A membership as given. */
 export const membershipInputSchema = z.strictObject({
