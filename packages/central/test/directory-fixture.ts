@@ -11,47 +11,27 @@ import {
   commonMigrations,
   createSilentLogger,
   isQuireError,
+  loadConfig,
   LookupKeys,
   openDatabase,
   type ErrorCode,
 } from '@quire/common';
 import {
-  DirectoryCardEntity,
-  DirectoryChangeEntity,
-  DirectoryChangeFeed,
-  DirectoryDelegateEntity,
-  DirectoryGroupEntity,
-  DirectoryGroupsService,
-  DirectoryMembershipEntity,
-  DirectoryNameEntity,
-  DirectoryRepository,
-  DirectoryRightEntity,
-  DirectorySyncRunEntity,
-  DirectorySyncService,
-  DirectoryUserEntity,
-  DirectoryUsersService,
-  DirectoryVersionEntity,
-  RightsService,
+  type DirectoryChangeFeed,
+  type DirectoryGroupEntity,
+  type DirectoryGroupsService,
+  type DirectoryRepository,
+  type DirectorySyncService,
+  type DirectoryUsersService,
+  type RightsService,
   type SourceUser,
   type SyncRules,
 } from '../src/directory';
 import { centralMigrations } from '../src/migrations';
+import { buildDirectory, centralEntities } from '../src/server';
 
 /** The lookup-key secret of every test directory. */
 export const TEST_LOOKUP_KEY = 'directory-test-lookup-key-0123456789';
-
-const directoryEntities = [
-  DirectoryUserEntity,
-  DirectoryNameEntity,
-  DirectoryCardEntity,
-  DirectoryGroupEntity,
-  DirectoryMembershipEntity,
-  DirectoryDelegateEntity,
-  DirectoryRightEntity,
-  DirectoryChangeEntity,
-  DirectoryVersionEntity,
-  DirectorySyncRunEntity,
-];
 
 /** An open test directory: the DataSource and the services built on it. */
 export interface DirectoryFixture {
@@ -66,25 +46,26 @@ export interface DirectoryFixture {
   close(): Promise<void>;
 }
 
-/** Open (and migrate) the database at `url` and compose the directory services on it, as server.ts does. */
+/** Open (and migrate) the database at `url` and compose the directory services on it with server.ts's buildDirectory. */
 export async function openDirectory(url: string, pinMinLength = 4): Promise<DirectoryFixture> {
   const { dataSource } = await openDatabase({
     url,
-    entities: [...commonEntities, ...directoryEntities],
+    entities: [...commonEntities, ...centralEntities],
     migrations: [...commonMigrations, ...centralMigrations],
   });
-  const repository = new DirectoryRepository();
-  const lookupKeys = new LookupKeys(TEST_LOOKUP_KEY);
-  const groups = new DirectoryGroupsService({ dataSource, repository });
+  const config = loadConfig({
+    role: 'central',
+    env: {
+      QUIRE_DB_URL: url,
+      QUIRE_DIRECTORY_LOOKUP_KEY: TEST_LOOKUP_KEY,
+      QUIRE_DIRECTORY_PIN_MIN_LENGTH: String(pinMinLength),
+    },
+  });
+  const directory = await buildDirectory(config, createSilentLogger(), dataSource);
   return {
+    ...directory,
     dataSource,
-    repository,
-    lookupKeys,
-    users: new DirectoryUsersService({ dataSource, repository, lookupKeys, pinMinLength }),
-    groups,
-    rights: new RightsService(dataSource, repository, groups),
-    feed: new DirectoryChangeFeed(dataSource, repository),
-    sync: new DirectorySyncService({ dataSource, lookupKeys, logger: createSilentLogger() }),
+    lookupKeys: new LookupKeys(TEST_LOOKUP_KEY),
     close: () => dataSource.destroy(),
   };
 }

@@ -9,6 +9,7 @@ export * from './config';
 export * from './logging/logger';
 export * from './db/data-source';
 export * from './db/columns';
+export * from './db/within-transaction';
 export * from './metrics/registry';
 export * from './cli/run-command';
 export * from './cli/server-cli';

@@ -15,6 +15,7 @@ import {
   openServerCore,
 } from '@quire/common';
 import { loadLookupKeys } from '@quire/common';
+import { directoryRouter } from './directory';
 import { CentralLink } from './federation';
 import { startIntakeListeners, type IntakeListeners } from './intake/intake-listeners';
 import { buildJobCore, siteEntities } from './job-core';
@@ -180,14 +181,9 @@ export async function startSite(options: StartSiteOptions): Promise<SiteServer> 
           }),
         );
         app.use(queuesRouter({ queues: jobCore.queues, auth: core.auth, dataSource: core.dataSource }));
+        app.use(releaseRouter({ release: jobCore.release, auth: core.auth, audit: core.audit }));
         app.use(
-          releaseRouter({
-            release: jobCore.release,
-            directory: jobCore.directory,
-            auth: core.auth,
-            audit: core.audit,
-            dataSource: core.dataSource,
-          }),
+          directoryRouter({ directory: jobCore.directory, auth: core.auth, dataSource: core.dataSource }),
         );
         app.use(jobsRouter({ jobs: jobCore.jobs, auth: core.auth, dataSource: core.dataSource }));
         app.use(printersRouter({ printers: jobCore.printers, auth: core.auth, dataSource: core.dataSource }));

@@ -4,7 +4,7 @@
  * refused; its memberships, delegations and rights go with it. Every change bumps the directory version.
  */
 import { type DataSource, type EntityManager } from 'typeorm';
-import { ErrorCode, newId, QuireError } from '@quire/common';
+import { ErrorCode, newId, QuireError, withinTransaction } from '@quire/common';
 import {
   DirectoryDelegateEntity,
   DirectoryGroupEntity,
@@ -39,7 +39,7 @@ export class DirectoryGroupsService {
   }
 
   private run<T>(manager: EntityManager | undefined, fn: (tx: EntityManager) => Promise<T>): Promise<T> {
-    return manager?.queryRunner?.isTransactionActive ? fn(manager) : this.options.dataSource.transaction(fn);
+    return withinTransaction(this.options.dataSource, manager, fn);
   }
 
   /** Every group, by name. */

@@ -5,7 +5,14 @@
  * Every change bumps the directory version and writes a change-feed row in the same transaction.
  */
 import { type DataSource, type EntityManager } from 'typeorm';
-import { ErrorCode, hashPassword, newId, QuireError, type LookupKeys } from '@quire/common';
+import {
+  ErrorCode,
+  hashPassword,
+  newId,
+  QuireError,
+  withinTransaction,
+  type LookupKeys,
+} from '@quire/common';
 import {
   DirectoryDelegateEntity,
   DirectoryGroupEntity,
@@ -47,7 +54,7 @@ export class DirectoryUsersService {
   }
 
   private run<T>(manager: EntityManager | undefined, fn: (tx: EntityManager) => Promise<T>): Promise<T> {
-    return manager?.queryRunner?.isTransactionActive ? fn(manager) : this.options.dataSource.transaction(fn);
+    return withinTransaction(this.options.dataSource, manager, fn);
   }
 
   /** Create a user (`source`: manual, csv or ldap:NAME). CONFLICT for a name, PIN or card in use. */

@@ -7,7 +7,7 @@
 import cron from 'node-cron';
 import { FilterParser } from 'ldapts';
 import { z } from 'zod';
-import { ErrorCode, QuireError, type FieldProblem } from '@quire/common';
+import { checkInput } from '@quire/common';
 
 /** How many server addresses one source may list (MyQ allows 5). */
 export const MAX_LDAP_URLS = 5;
@@ -210,25 +210,15 @@ export type LdapSourceConfig = z.output<typeof ldapSourceConfigSchema>;
 /** An LDAP source as written in the config file or sent to the API (defaults may be left out). */
 export type LdapSourceConfigInput = z.input<typeof ldapSourceConfigSchema>;
 
-function fieldProblem(issue: z.core.$ZodIssue): FieldProblem {
-  const field = issue.path.length === 0 ? '(source)' : issue.path.map(String).join('.');
-  const missing = issue.code === 'invalid_type' && /received undefined$/.test(issue.message);
-  return { field, problem: missing ? `is required (expected ${issue.expected})` : issue.message };
-}
-
 /**
  * Validate an LDAP source from the config file or the API and fill in its defaults. Throws VALIDATION_FAILED
  * whose message names each bad field (`urls.1: must be ldap://host[:port] ...`), with the same list in
  * `details.fields`. The bind password never appears in the error.
  */
 export function parseLdapSourceConfig(input: unknown): LdapSourceConfig {
-  const result = ldapSourceConfigSchema.safeParse(input);
-  if (result.success) return result.data;
-  const fields = result.error.issues.map(fieldProblem);
   const name = typeof input === 'object' && input !== null ? (input as { name?: unknown }).name : undefined;
   const which = typeof name === 'string' && SOURCE_NAME.test(name) ? `LDAP source "${name}"` : 'LDAP source';
-  const message = `${which} is invalid: ${fields.map((f) => `${f.field}: ${f.problem}`).join('; ')}`;
-  throw new QuireError(ErrorCode.ValidationFailed, message, { details: { fields } });
+  return checkInput(ldapSourceConfigSchema, input, `${which} is invalid`, '(source)');
 }
 
 /** `config` with the bind password masked, for API answers and logs. */

@@ -3,7 +3,7 @@
  * and the service (which checks every caller). Unknown fields are refused, so a misspelt field is an error.
  */
 import { z } from 'zod';
-import { ErrorCode, QuireError, type FieldProblem } from '@quire/common';
+import { checkInput } from '@quire/common';
 
 /** Usernames and aliases: no whitespace or control characters, no `*` at the start (system accounts). */
 export const userNameSchema = z
@@ -73,12 +73,5 @@ export type UserPatch = z.infer<typeof userPatchSchema>;
 
 /** `input` checked against `schema`; VALIDATION_FAILED naming each bad field. */
 export function checkedUserInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const problems: FieldProblem[] = result.error.issues.map((issue) => ({
-    field: issue.path.length === 0 ? '(user)' : issue.path.map(String).join('.'),
-    problem: issue.message,
-  }));
-  const message = `User settings are invalid: ${problems.map((p) => `${p.field}: ${p.problem}`).join('; ')}`;
-  throw new QuireError(ErrorCode.ValidationFailed, message, { details: { fields: problems } });
+  return checkInput(schema, input, 'User settings are invalid', '(user)');
 }

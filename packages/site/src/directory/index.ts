@@ -2,3 +2,4 @@
 export * from './directory-user.entity';
 export * from './directory.repository';
 export * from './directory.service';
+export * from './directory.routes';

@@ -63,6 +63,7 @@ import {
   newId,
   QuireError,
   UnitNotApplied,
+  withinTransaction,
   type PlannedStatement,
   type WriteUnit,
 } from '@quire/common';
@@ -187,11 +188,6 @@ function conflict(message: string, job: JobEntity, state: JobState | null): Quir
   });
 }
 
-/** Run `fn` in `manager`'s transaction, or in a new one when `manager` is not inside a transaction. */
-function inTransaction<T>(manager: EntityManager, fn: (manager: EntityManager) => Promise<T>): Promise<T> {
-  return manager.queryRunner?.isTransactionActive ? fn(manager) : manager.transaction(fn);
-}
-
 /** Owns every change of `jobs.state`; see the design notes at the top of this file. */
 export class JobStateMachine {
   private readonly now: () => Date;
@@ -216,7 +212,7 @@ export class JobStateMachine {
   /** Insert a new job in `manager`'s transaction (or a new one); see {@link planCreate}. */
   async create(job: JobEntity, actor: JobActor, manager: EntityManager): Promise<JobEntity> {
     const planned = this.planCreate(job, actor);
-    await inTransaction(manager, (tx) => executeUnit(tx, planned.unit));
+    await withinTransaction(manager.connection, manager, (tx) => executeUnit(tx, planned.unit));
     return planned.job;
   }
 
@@ -263,7 +259,7 @@ export class JobStateMachine {
   ): Promise<JobEntity> {
     const planned = this.planTransition(job, to, change);
     try {
-      await inTransaction(manager, (tx) => executeUnit(tx, planned.unit));
+      await withinTransaction(manager.connection, manager, (tx) => executeUnit(tx, planned.unit));
     } catch (err) {
       if (err instanceof UnitNotApplied) throw await this.changedMeanwhile(job, manager);
       throw err;

@@ -5,7 +5,7 @@
  * a silent no-op.
  */
 import { z } from 'zod';
-import { ErrorCode, QuireError, type FieldProblem } from '@quire/common';
+import { checkInput } from '@quire/common';
 import { type QueueType } from '../intake/intake-port';
 import { customPjlLineProblem } from '../release/pjl-policy';
 import {
@@ -102,23 +102,12 @@ export interface NewQueue {
 /** A change to some settings of a queue. */
 export type QueuePatch = Partial<NewQueue>;
 
-function problemsOf(error: z.ZodError, what: string): FieldProblem[] {
-  return error.issues.map((issue) => ({
-    field: issue.path.length === 0 ? `(${what})` : issue.path.map(String).join('.'),
-    problem: issue.message,
-  }));
-}
-
 /**
  * `input` checked against `schema`; VALIDATION_FAILED naming each bad field, with `what` ("Queue", "Printer")
  * leading the message. Services check every caller with it, not only the REST API.
  */
 export function checkedInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const problems = problemsOf(result.error, what.toLowerCase());
-  const message = `${what} settings are invalid: ${problems.map((p) => `${p.field}: ${p.problem}`).join('; ')}`;
-  throw new QuireError(ErrorCode.ValidationFailed, message, { details: { fields: problems } });
+  return checkInput(schema, input, `${what} settings are invalid`, `(${what.toLowerCase()})`);
 }
 
 function checked<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
