@@ -40,6 +40,7 @@ import { DirectorySourcesService, loadSourcesFile } from './directory/directory-
 import { PinResetService, DirectoryPinResetEntity } from './directory/pin-reset.service';
 import { sourcesRouter } from './directory/sources.routes';
 import { DirectorySettingEntity, DirectorySettings } from './directory/directory-settings';
+import { ErrorEventNotifier } from './directory/error-event-notifier';
 import { notificationsRouter } from './directory/notifications.routes';
 import { FederationServer } from './federation';
 import { centralMigrations } from './migrations';
@@ -152,6 +153,7 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
     migrations: centralMigrations,
     printOnce: options.printOnce,
   });
+  let errorEvents: ErrorEventNotifier | undefined;
   try {
     const sites = new SitesService({
       sites: new SiteRepository(core.dataSource),
@@ -168,6 +170,11 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
       tls: await federationTls(config),
     });
     const directory = await buildDirectory(config, logger, core.dataSource);
+    errorEvents = new ErrorEventNotifier({
+      settings: directory.settings,
+      logger: logger.child({ component: 'error-events' }),
+    });
+    await errorEvents.start(logger);
     core.auth.setExternalLogin(directoryLogin(core.dataSource, directory.repository, directory.sources));
     await directory.sources.start();
     const grpcPort = await federation.start(config.grpc.host, config.grpc.port);
@@ -181,7 +188,9 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
           sitesRouter({ sites, sessions: federation.sessions, auth: core.auth, dataSource: core.dataSource }),
         );
         app.use(directoryRouter({ ...directory, auth: core.auth, dataSource: core.dataSource }));
-        app.use(notificationsRouter({ ...directory, auth: core.auth, dataSource: core.dataSource }));
+        app.use(
+          notificationsRouter({ ...directory, errorEvents, auth: core.auth, dataSource: core.dataSource }),
+        );
         app.use(sourcesRouter({ ...directory, auth: core.auth }));
       },
     });
@@ -195,11 +204,13 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
         await http.close(config.http.shutdownTimeoutSeconds * 1000);
         await directory.sources.stop();
         await federation.stop(2000);
+        await errorEvents?.stop();
         await core.close();
         logger.info('central stopped');
       },
     };
   } catch (err) {
+    await errorEvents?.stop();
     await core.close();
     throw err;
   }

@@ -330,8 +330,13 @@ describe('LDAP source against slapd', function () {
         const err = await rejection(reading);
         expect(err.details?.reason).to.equal('connection-lost');
         expect(err.httpStatus).to.equal(503);
-        expect(err.message).to.match(/connection was lost after 100 entries .*nothing was applied/);
-        expect(seen).to.deep.equal([100]);
+        // The next page is requested before a page is handed on, so slapd may have sent one more before dying.
+        expect(seen[0]).to.equal(100);
+        expect(seen.length).to.be.at.most(2);
+        const delivered = seen[seen.length - 1];
+        expect(err.message).to.match(
+          new RegExp(`connection was lost after ${delivered} entries .*nothing was applied`),
+        );
       } finally {
         await slapd.stop();
       }

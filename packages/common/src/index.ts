@@ -22,3 +22,5 @@ export * from './ipp';
 export * from './db/group-commit';
 export * from './db/write-unit';
 export * from './db/unit-writers';
+export * from './db/bulk-writer';
+export * from './db/bulk-transaction';

@@ -1,10 +1,15 @@
 /**
  * Directory settings kept in the database and changed through the API: the SMTP server notifications go
- * through, and the mail templates. One row per key, JSON values, validated on every write and every read (a row
+ * through, the mail templates, and who is mailed about errors in the log. One row per key, JSON values, validated on every write and every read (a row
  * edited by hand into something invalid reads as unset, with the default, rather than breaking every mail).
  */
 import { Column, Entity, PrimaryColumn, type DataSource, type EntityManager } from 'typeorm';
 import { TimestampColumn } from '@quire/common';
+import {
+  parseErrorEventSettings,
+  storedErrorEventSettings,
+  type ErrorEventSettings,
+} from './error-event-settings';
 import { mailTemplateSetSchema, type MailTemplateSet } from './mail-templates';
 import { parseSmtpSettings, type SmtpSettings } from './mailer';
 
@@ -51,6 +56,21 @@ export class DirectorySettings {
   /** Store the mail templates. */
   async setTemplates(set: MailTemplateSet, manager?: EntityManager): Promise<void> {
     await this.write('mail-templates', mailTemplateSetSchema.parse(set), manager);
+  }
+
+  /** The error-event notification settings (the defaults, off, when none are set). */
+  async errorEvents(): Promise<ErrorEventSettings> {
+    return storedErrorEventSettings(await this.read('error-events'));
+  }
+
+  /**
+   * Store error-event settings given as the API's `{ errorEvents: {...} }` (checked first: VALIDATION_FAILED
+   * names each bad field); resolves with what was stored, defaults applied.
+   */
+  async setErrorEvents(input: unknown, manager?: EntityManager): Promise<ErrorEventSettings> {
+    const settings = parseErrorEventSettings(input);
+    await this.write('error-events', settings, manager);
+    return settings;
   }
 
   private async read(key: string): Promise<unknown> {

@@ -163,20 +163,16 @@ export class DirectorySourcesService {
 
   private async runSync(name: string, options: SourceSyncOptions): Promise<SyncReport> {
     const config = await this.get(name);
-    const started = new Date();
     const source = `ldap:${config.name}`;
-    let read;
-    try {
-      read = await readLdapSource(config, { onProgress: options.onProgress, signal: options.signal });
-    } catch (err) {
-      this.options.logger.error('directory source could not be read; nothing was applied', {
-        source,
-        error: describeError(err),
-      });
-      return this.options.sync.recordFailure(source, options.dryRun, err, started);
-    }
-    return this.options.sync.run(
-      read,
+    return this.options.sync.runFeed(
+      async (emit) => {
+        const read = await readLdapSource(config, {
+          onProgress: options.onProgress,
+          signal: options.signal,
+          onUsers: emit,
+        });
+        return read.problems;
+      },
       {
         source,
         addNew: config.options.addNew,

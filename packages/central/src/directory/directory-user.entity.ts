@@ -102,6 +102,7 @@ export class DirectoryNameEntity {
 
 /** A card of a user, by lookup key; a temporary card stops working after `valid_until`. */
 @Entity({ name: 'directory_cards' })
+@Index('uq_directory_cards_user_slot', ['userId', 'slot'], { unique: true })
 export class DirectoryCardEntity {
   @PrimaryColumn({ name: 'card_key', type: 'varchar', length: 64 })
   cardKey!: string;
@@ -112,4 +113,11 @@ export class DirectoryCardEntity {
 
   @TimestampColumn({ name: 'valid_until', nullable: true })
   validUntil!: Date | null;
+
+  /**
+   * The slot bulk generation filled (PaperCut's primary or secondary card/ID number), at most one card per user
+   * and slot; null for a card from a source, a CSV file or an admin. Optional, so writers of those may omit it.
+   */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  slot?: 'primary' | 'secondary' | null;
 }

@@ -4,7 +4,7 @@
  * HMAC lookup keys only, and a PIN or card already in use elsewhere is refused without saying whose it is.
  * Every change bumps the directory version and writes a change-feed row in the same transaction.
  */
-import { type DataSource, type EntityManager } from 'typeorm';
+import { IsNull, type DataSource, type EntityManager } from 'typeorm';
 import {
   ErrorCode,
   hashPassword,
@@ -307,12 +307,14 @@ export class DirectoryUsersService {
     if (input.delegates !== undefined) await this.applyDelegates(tx, userId, input.delegates);
   }
 
+  /** Replace the user's cards; cards generated into a slot (primary, secondary) are not in the list, and stay. */
   private async applyCards(tx: EntityManager, userId: string, cards: NonNullable<UserPatch['cards']>) {
-    await tx.delete(DirectoryCardEntity, { userId });
+    await tx.delete(DirectoryCardEntity, { userId, slot: IsNull() });
     const rows = new Map<string, DirectoryCardEntity>();
     for (const card of cards) {
       const cardKey = this.options.lookupKeys.card(card.number);
       const other = await tx.findOneBy(DirectoryCardEntity, { cardKey });
+      if (other?.slot && other.userId === userId) continue;
       if (other && other.userId !== userId) {
         throw new QuireError(
           ErrorCode.Conflict,

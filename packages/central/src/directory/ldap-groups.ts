@@ -123,37 +123,57 @@ function uniquePaths(paths: string[][]): string[][] {
 }
 
 /**
- * Fill in the groups of `read.users` (in the order their memberOf values are listed in `memberOfByUser`), the
- * known groups in `read.groups`, and nesting problems in `read.problems`.
+ * Each user's groups from their memberOf values, page by page as the users are read, then (`finish`) the known
+ * groups and the nesting problems. Thousands of users list the same few groups, so each distinct memberOf value
+ * is normalised once and each distinct set of direct groups resolved once; users with the same set share the
+ * resulting path arrays.
  */
-export function resolveGroups(
-  index: GroupIndex,
-  tree: boolean,
-  read: SourceRead,
-  memberOfByUser: string[][],
-): void {
-  const resolver = new PathResolver(index);
-  // Thousands of users list the same few groups: normalise each distinct memberOf value once.
-  const normalizedDns = new Map<string, string>();
-  const normalized = (dn: string): string => {
-    let key = normalizedDns.get(dn);
-    if (key === undefined) normalizedDns.set(dn, (key = normalizeDn(dn)));
-    return key;
-  };
-  const name = (key: string): string => (index.groups.get(key) as LdapGroup).name;
-  read.users.forEach((user, position) => {
-    const direct = memberOfByUser[position]
-      .map((dn) => normalized(dn))
-      .filter((key) => index.groups.has(key));
-    user.groups = tree
-      ? uniquePaths(direct.flatMap((key) => resolver.pathsOf(key)))
-      : uniquePaths(direct.flatMap((key) => resolver.ancestorsOf(key)).map((key) => [name(key)]));
-  });
-  const groups: SourceGroup[] = [];
-  for (const [key, group] of index.groups) {
-    const paths = tree ? resolver.pathsOf(key) : [[group.name]];
-    for (const path of paths) groups.push({ path, origin: group.dn });
+export class GroupResolution {
+  private readonly resolver: PathResolver;
+  private readonly normalizedDns = new Map<string, string>();
+  private readonly bySet = new Map<string, string[][]>();
+
+  constructor(
+    private readonly index: GroupIndex,
+    private readonly tree: boolean,
+  ) {
+    this.resolver = new PathResolver(index);
   }
-  read.groups = groups;
-  read.problems.push(...resolver.problems);
+
+  /** The groups of a user whose memberOf values are `memberOf`, as paths (tree) or one-name paths (flat). */
+  groupsOf(memberOf: string[]): string[][] {
+    const direct = memberOf.map((dn) => this.normalized(dn)).filter((key) => this.index.groups.has(key));
+    const setKey = direct.join('\n');
+    let groups = this.bySet.get(setKey);
+    if (groups === undefined) {
+      groups = this.tree
+        ? uniquePaths(direct.flatMap((key) => this.resolver.pathsOf(key)))
+        : uniquePaths(
+            direct.flatMap((key) => this.resolver.ancestorsOf(key)).map((key) => [this.nameOf(key)]),
+          );
+      this.bySet.set(setKey, groups);
+    }
+    return groups;
+  }
+
+  /** Every group of the index as paths, and the nesting problems met, into `read`. */
+  finish(read: SourceRead): void {
+    const groups: SourceGroup[] = [];
+    for (const [key, group] of this.index.groups) {
+      const paths = this.tree ? this.resolver.pathsOf(key) : [[group.name]];
+      for (const path of paths) groups.push({ path, origin: group.dn });
+    }
+    read.groups = groups;
+    read.problems.push(...this.resolver.problems);
+  }
+
+  private normalized(dn: string): string {
+    let key = this.normalizedDns.get(dn);
+    if (key === undefined) this.normalizedDns.set(dn, (key = normalizeDn(dn)));
+    return key;
+  }
+
+  private nameOf(key: string): string {
+    return (this.index.groups.get(key) as LdapGroup).name;
+  }
 }

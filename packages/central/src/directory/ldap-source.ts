@@ -20,10 +20,10 @@ import {
   type LdapSearch,
 } from './ldap-connection';
 import { normalizeDn } from './ldap-dn';
-import { readGroupIndex, resolveGroups, type GroupIndex } from './ldap-groups';
+import { GroupResolution, readGroupIndex } from './ldap-groups';
 import { mapEntry, requestedAttributes } from './ldap-mapping';
 import { type LdapSourceConfig } from './ldap-source-config';
-import { type SourceRead } from './source-user';
+import { type SourceRead, type SourceUser } from './source-user';
 
 /** Options for {@link readLdapSource}. */
 export interface ReadLdapSourceOptions {
@@ -33,6 +33,11 @@ export interface ReadLdapSourceOptions {
   signal?: AbortSignal;
   /** Entries per page (default 500: OpenLDAP's default limit, and below AD's MaxPageSize of 1000). */
   pageSize?: number;
+  /**
+   * Hands each page's users over as it is read, instead of collecting them in `users` (which then stays
+   * empty), so the caller can work on one page while the server sends the next.
+   */
+  onUsers?(users: SourceUser[]): void;
 }
 
 /** Why an LDAP operation failed, in `details.reason` of the QuireError. */
@@ -169,15 +174,23 @@ async function searchAll(
       throw ldapFailure('cancelled', `LDAP source "${config.name}": the read was cancelled`);
   };
   let count = 0;
+  // A failure of the caller's own work on a page is its error, not the server's.
+  let pageFailure: { error: unknown } | null = null;
   signal?.addEventListener('abort', cancel, { once: true });
   try {
     checkCancelled();
     await service.connection.search(search, (entries) => {
       checkCancelled();
       count += entries.length;
-      onPage(entries);
+      try {
+        onPage(entries);
+      } catch (error) {
+        pageFailure = { error };
+        throw error;
+      }
     });
   } catch (err) {
+    if (pageFailure) throw (pageFailure as { error: unknown }).error;
     checkCancelled();
     throw searchFailure(config, search.baseDn, count, err);
   } finally {
@@ -199,23 +212,26 @@ export async function readLdapSource(
   const { signal } = options;
   const service = await connectService(config);
   try {
-    let groupIndex: GroupIndex | null = null;
-    if (config.groups.mode === 'memberOf') {
-      groupIndex = await readGroupIndex(
-        (search, onPage) => searchAll(service, config, { ...search, pageSize, signal }, onPage),
-        config.groups,
-      );
-    }
+    const resolution =
+      config.groups.mode === 'memberOf'
+        ? new GroupResolution(
+            await readGroupIndex(
+              (search, onPage) => searchAll(service, config, { ...search, pageSize, signal }, onPage),
+              config.groups,
+            ),
+            config.groups.tree,
+          )
+        : null;
     const read: SourceRead = { users: [], groups: [], problems: [] };
     const seenDns = new Set<string>();
     let entriesRead = 0;
     const byUsername = new Map<string, string>();
-    const memberOfByUser: string[][] = [];
     const fold = (name: string): string => (config.options.lowercaseUsernames ? name.toLowerCase() : name);
     const attributes = requestedAttributes(config);
     for (const baseDn of config.baseDns) {
       const search = { baseDn, filter: config.userFilter, attributes, pageSize, signal };
       await searchAll(service, config, search, (entries) => {
+        const users: SourceUser[] = [];
         for (const entry of entries) {
           // Only overlapping base DNs can return an entry twice.
           if (config.baseDns.length > 1) {
@@ -236,13 +252,15 @@ export async function readLdapSource(
             continue;
           }
           byUsername.set(fold(username), entry.dn);
-          read.users.push(mapped.user);
-          memberOfByUser.push(mapped.memberOf);
+          if (resolution) mapped.user.groups = resolution.groupsOf(mapped.memberOf);
+          users.push(mapped.user);
         }
+        if (options.onUsers) options.onUsers(users);
+        else for (const user of users) read.users.push(user);
         options.onProgress?.(entriesRead);
       });
     }
-    if (groupIndex) resolveGroups(groupIndex, config.groups.tree, read, memberOfByUser);
+    resolution?.finish(read);
     return read;
   } finally {
     service.connection.close();

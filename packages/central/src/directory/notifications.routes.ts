@@ -1,8 +1,9 @@
 /**
  * REST front-end of notifications and codes on central: the SMTP server (`/api/v1/notifications/smtp`, its
- * password never returned) with a "send test mail" action, the mail templates, and bulk PIN / ID-code
- * generation (`POST /api/v1/directory/codes`), whose answer is the only place besides the users' mails where the
- * clear codes ever appear. All need `manage-settings` or `manage-users`, and every write is audited.
+ * password never returned) with a "send test mail" action, the mail templates, the error-event notifications
+ * (`/api/v1/notifications/events`), and bulk PIN / card / ID-code generation (`POST /api/v1/directory/codes`),
+ * whose answer is the only place besides the users' mails where the clear codes ever appear. All need
+ * `manage-settings` or `manage-users`, and every write is audited.
  */
 import { Router } from 'express';
 import { type DataSource } from 'typeorm';
@@ -16,8 +17,10 @@ import {
   requireAuth,
   type AuthService,
 } from '@quire/common';
+import { CODE_TARGETS } from './code-targets';
 import { type DirectoryCodesService } from './directory-codes.service';
 import { type DirectorySettings } from './directory-settings';
+import { type ErrorEventNotifier } from './error-event-notifier';
 import { type PinResetService } from './pin-reset.service';
 import { mailTemplateSetSchema } from './mail-templates';
 import { Mailer, redactedSmtpSettings } from './mailer';
@@ -31,10 +34,13 @@ export interface NotificationsRouterDeps {
   rights: RightsService;
   auth: AuthService;
   dataSource: DataSource;
+  /** Told when the error-event settings change, so it need not wait to read them again. */
+  errorEvents?: Pick<ErrorEventNotifier, 'reloadSettings'>;
 }
 
 const codesSchema = z.strictObject({
   groupId: z.uuid().optional(),
+  target: z.enum(CODE_TARGETS).default('pin'),
   onlyIfEmpty: z.boolean().default(true),
   length: z.number().int().min(4).max(16).optional(),
   notify: z.boolean().default(true),
@@ -90,6 +96,21 @@ export function notificationsRouter(deps: NotificationsRouterDeps): Router {
     res.json({ templates });
   });
 
+  router.get('/api/v1/notifications/events', async (_req, res) => {
+    res.json({ errorEvents: await deps.settings.errorEvents() });
+  });
+
+  router.put('/api/v1/notifications/events', async (req, res) => {
+    const errorEvents = await auditedWrite(
+      req,
+      { action: 'notifications.events', targetType: 'settings', targetId: 'error-events' },
+      deps.dataSource,
+      (manager) => deps.settings.setErrorEvents(req.body, manager),
+    );
+    await deps.errorEvents?.reloadSettings();
+    res.json({ errorEvents });
+  });
+
   // Self-service PIN reset: no sign-in (the user forgot their PIN); the answers never tell whether a user exists.
   const resetSchema = z.strictObject({ username: z.string().min(1).max(128) });
   router.post('/api/v1/directory/pin-reset', async (req, res) => {
@@ -124,6 +145,7 @@ export function notificationsRouter(deps: NotificationsRouterDeps): Router {
       targetType: request.groupId ? 'group' : 'directory',
       targetId: request.groupId ?? null,
       details: {
+        target: result.target,
         users: result.codes.length,
         length: result.length,
         mailed: result.codes.filter((c) => c.mailed).length,

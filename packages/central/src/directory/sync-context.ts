@@ -14,7 +14,10 @@ import { groupNameProblem, MAX_GROUP_DEPTH } from './directory-groups.service';
 import { DirectoryCardEntity, DirectoryNameEntity, DirectoryUserEntity } from './directory-user.entity';
 import { type ExistingUser } from './sync-plan';
 
-/** The source's users in comparable form, every holder of a name, PIN, card or number, and the group paths. */
+/**
+ * The source's users in comparable form, every holder of a name, PIN, card or number, the group paths, and what
+ * rewriting a user's lists must keep (card validity, membership flags).
+ */
 export async function loadSyncContext(tx: EntityManager, source: string) {
   const groups = await tx.find(DirectoryGroupEntity);
   const pathKeyById = groupPathKeys(groups);
@@ -62,14 +65,37 @@ export async function loadSyncContext(tx: EntityManager, source: string) {
     delegates: [],
   }));
   const byId = new Map(owned.map((user) => [user.id, user]));
-  for (const card of cards) byId.get(card.userId)?.cardKeys.push(card.cardKey);
-  for (const m of memberships) byId.get(m.userId)?.groupKeys.push(pathKeyById.get(m.groupId) ?? m.groupId);
+  // What rewriting a user's lists keeps, for the few cards and memberships that carry anything.
+  const cardValidity = new Map<string, Date | null>();
+  const membershipFlags = new Map<string, { accounting: boolean; manager: boolean }>();
+  // A card generated into a slot is the directory's own, not the source's: it is never compared or rewritten.
+  const slotCardOwners = new Map<string, string>();
+  for (const card of cards) {
+    if (card.slot) slotCardOwners.set(card.cardKey, card.userId);
+    else byId.get(card.userId)?.cardKeys.push(card.cardKey);
+    if (card.validUntil !== null) cardValidity.set(card.cardKey, card.validUntil);
+  }
+  for (const m of memberships) {
+    byId.get(m.userId)?.groupKeys.push(pathKeyById.get(m.groupId) ?? m.groupId);
+    if (m.accounting || m.manager)
+      membershipFlags.set(`${m.userId}:${m.groupId}`, { accounting: m.accounting, manager: m.manager });
+  }
   for (const d of delegates) {
     const name =
       d.kind === 'user' ? usernameById.get(d.delegateId) : `group:${pathKeyById.get(d.delegateId)}`;
     byId.get(d.userId)?.delegates.push(name ?? d.delegateId);
   }
-  return { owned, nameOwners, groupIdByKey, pinOwners, cardOwners, personalNumberOwners };
+  return {
+    owned,
+    nameOwners,
+    groupIdByKey,
+    pinOwners,
+    cardOwners,
+    personalNumberOwners,
+    cardValidity,
+    membershipFlags,
+    slotCardOwners,
+  };
 }
 
 /**

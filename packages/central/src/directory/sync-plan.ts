@@ -40,6 +40,8 @@ export interface ExistingUser {
 /** A user as the sync wants it stored. */
 export interface DesiredUser extends Omit<ExistingUser, 'id' | 'state'> {
   origin: string;
+  /** The user's id once the sync has written it (delegates are resolved to ids at the end of a run). */
+  id?: string;
 }
 
 /** The plan of one sync. */
@@ -120,14 +122,34 @@ function desired(
     language: record.language,
     pinKey: pins[0] ?? null,
     cardKeys: mergeList(rules.merge.cards, before?.cardKeys ?? [], record.cards.map(ctx.cardKey)),
-    groupKeys: mergeList(
-      rules.merge.groups,
-      before?.groupKeys ?? [],
-      record.groups.map((path) => JSON.stringify(path)),
-    ),
+    groupKeys: mergeList(rules.merge.groups, before?.groupKeys ?? [], record.groups.map(groupPathKey)),
     delegates: mergeList(rules.merge.delegates, before?.delegates ?? [], record.delegates.map(delegateKey)),
     origin: record.origin,
   };
+}
+
+const pathKeys = new WeakMap<string[], string>();
+
+/**
+ * A group path as the planner and the directory key it (`["Staff","Finance"]`). An LDAP read hands every member
+ * of a group the same path array, so each distinct path is turned into its key once.
+ */
+export function groupPathKey(path: string[]): string {
+  let key = pathKeys.get(path);
+  if (key === undefined) pathKeys.set(path, (key = JSON.stringify(path)));
+  return key;
+}
+
+const prefixKeys = new WeakMap<string[], string[]>();
+
+/** The keys of `path` and of every group above it (`["Staff"]`, `["Staff","Finance"]`), once per path array. */
+export function groupPrefixKeys(path: string[]): string[] {
+  let keys = prefixKeys.get(path);
+  if (keys === undefined) {
+    keys = path.map((_, depth) => JSON.stringify(path.slice(0, depth + 1)));
+    prefixKeys.set(path, keys);
+  }
+  return keys;
 }
 
 /** A delegate as the planner compares it: a username, or `group:` and the group's path key. */
@@ -140,7 +162,7 @@ interface Claims {
   pins: Map<string, string>;
   cards: Map<string, string>;
   personalNumbers: Map<string, string>;
-  names: Map<string, string>;
+  names: Map<string, DesiredUser>;
 }
 
 /**
@@ -154,11 +176,17 @@ function clashOf(
   claims: Claims,
 ): string | null {
   const held = (owner: string | undefined) => owner !== undefined && owner !== beforeId;
-  for (const name of [after.username, ...after.aliases]) {
+  const nameClash = (name: string): string | null => {
     const owner = ctx.nameOwners.get(name);
     if (held(owner?.userId)) return `The name/alias "${name}" is already used by user "${owner?.username}"`;
-    if (claims.names.has(name))
-      return `The name/alias "${name}" is already used by ${claims.names.get(name)}`;
+    const claimant = claims.names.get(name);
+    return claimant ? `The name/alias "${name}" is already used by ${claimant.origin}` : null;
+  };
+  const clash = nameClash(after.username);
+  if (clash !== null) return clash;
+  for (const alias of after.aliases) {
+    const aliasClash = nameClash(alias);
+    if (aliasClash !== null) return aliasClash;
   }
   if (after.pinKey && (held(ctx.pinOwners.get(after.pinKey)) || claims.pins.has(after.pinKey))) {
     return 'The PIN is already in use by another user';
@@ -175,76 +203,123 @@ function clashOf(
 }
 
 function claim(after: DesiredUser, claims: Claims): void {
-  for (const name of [after.username, ...after.aliases]) claims.names.set(name, after.origin);
+  claims.names.set(after.username, after);
+  for (const alias of after.aliases) claims.names.set(alias, after);
   if (after.pinKey) claims.pins.set(after.pinKey, after.origin);
   for (const card of after.cardKeys) claims.cards.set(card, after.origin);
   if (after.personalNumber) claims.personalNumbers.set(after.personalNumber, after.origin);
 }
 
-/** Drop delegates that name no user or group; they are reported, not stored. */
-function storableDelegates(
-  after: DesiredUser,
-  ctx: PlanContext,
-  readNames: Set<string>,
-  plan: SyncPlan,
-): void {
-  const keep = after.delegates.filter((d) =>
-    d.startsWith('group:') ? ctx.groupKeys.has(d.slice(6)) : ctx.nameOwners.has(d) || readNames.has(d),
-  );
-  for (const dropped of after.delegates.filter((d) => !keep.includes(d))) {
-    plan.conflicts.push({
-      origin: after.origin,
-      message: `Delegate ${dropped} names no user or group; not stored`,
-    });
-  }
-  after.delegates = keep;
+/** What one batch of records comes to. */
+export interface BatchPlan {
+  add: DesiredUser[];
+  update: Array<{ id: string; before: ExistingUser; after: DesiredUser }>;
+  unchanged: number;
+  conflicts: SourceProblem[];
 }
 
 /**
- * Plan a sync of `records` under `rules`. A record whose name, alias, PIN, card or personal number another user
- * holds, or an earlier record of the same read claimed, is a conflict and is left alone ("The name/alias X is
- * already used by user Y"), so one bad record never fails the run. With `disableMissing`, owned users
- * the source no longer lists are disabled, never deleted; not when the read is empty, which is more likely an
- * outage or a wrong filter than an empty directory.
+ * Plans a sync batch by batch, as a source's pages arrive: each record is compared with the directory and with
+ * every record planned before it in the run. A record whose name, alias, PIN, card or personal number another
+ * user holds, or an earlier record of the same run claimed, is a conflict and is left alone ("The name/alias X
+ * is already used by user Y"), so one bad record never fails the run. `finish` then names the owned users the
+ * source no longer lists (with `disableMissing`: disabled, never deleted; not after an empty read, which is more
+ * likely an outage or a wrong filter than an empty directory) and drops delegates that named nobody.
  */
+export class SyncPlanner {
+  private readonly byKey = new Map<string, ExistingUser>();
+  private readonly claims: Claims = {
+    pins: new Map(),
+    cards: new Map(),
+    personalNumbers: new Map(),
+    names: new Map(),
+  };
+  private readonly seen = new Set<string>();
+  // Delegates naming a user this run has not reached yet: settled by finish().
+  private readonly pendingDelegates: Array<{ user: DesiredUser; name: string }> = [];
+  private records = 0;
+
+  constructor(
+    private readonly rules: SyncRules,
+    private readonly ctx: PlanContext,
+  ) {
+    for (const user of ctx.owned) {
+      const key = rules.pairByPersonalNumber ? user.personalNumber : user.username;
+      if (key) this.byKey.set(key, user);
+    }
+  }
+
+  /** The user of this run that claimed `name`, if any (its `id` is set once written). */
+  claimant(name: string): DesiredUser | undefined {
+    return this.claims.names.get(name);
+  }
+
+  /** Plan the next batch of records. */
+  plan(records: SourceUser[]): BatchPlan {
+    const { rules, ctx } = this;
+    const batch: BatchPlan = { add: [], update: [], unchanged: 0, conflicts: [] };
+    this.records += records.length;
+    for (const record of records) {
+      const username = rules.lowercaseUsernames ? record.username.toLowerCase() : record.username;
+      const key = rules.pairByPersonalNumber ? record.personalNumber : username;
+      const before = key ? (this.byKey.get(key) ?? null) : null;
+      const after = desired(record, before, rules, ctx);
+      const clash = clashOf(after, before?.id ?? null, ctx, this.claims);
+      if (before) this.seen.add(before.id);
+      if (clash !== null) {
+        batch.conflicts.push({ origin: record.origin, message: clash });
+        continue;
+      }
+      claim(after, this.claims);
+      this.sortDelegates(after, batch);
+      if (before) {
+        if (unchanged(before, after)) batch.unchanged += 1;
+        else batch.update.push({ id: before.id, before, after });
+      } else if (rules.addNew) {
+        batch.add.push(after);
+      }
+    }
+    return batch;
+  }
+
+  /** The owned users to disable, and the delegates that named no user of the directory or of this run. */
+  finish(): { disable: ExistingUser[]; conflicts: SourceProblem[] } {
+    const conflicts: SourceProblem[] = [];
+    for (const { user, name } of this.pendingDelegates) {
+      if (this.claims.names.has(name)) continue;
+      user.delegates = user.delegates.filter((d) => d !== name);
+      conflicts.push({ origin: user.origin, message: `Delegate ${name} names no user or group; not stored` });
+    }
+    const disable =
+      this.rules.disableMissing && this.records > 0
+        ? this.ctx.owned.filter((user) => !this.seen.has(user.id) && user.state === 'active')
+        : [];
+    return { disable, conflicts };
+  }
+
+  /** Drop `group:` delegates naming no group (reported); user delegates not known yet wait for finish(). */
+  private sortDelegates(after: DesiredUser, batch: BatchPlan): void {
+    if (after.delegates.length === 0) return;
+    after.delegates = after.delegates.filter((d) => {
+      if (d.startsWith('group:')) {
+        if (this.ctx.groupKeys.has(d.slice(6))) return true;
+        batch.conflicts.push({
+          origin: after.origin,
+          message: `Delegate ${d} names no user or group; not stored`,
+        });
+        return false;
+      }
+      if (!this.ctx.nameOwners.has(d) && !this.claims.names.has(d))
+        this.pendingDelegates.push({ user: after, name: d });
+      return true;
+    });
+  }
+}
+
+/** Plan a whole read at once (a dry run's or a test's view of {@link SyncPlanner}). */
 export function planSync(records: SourceUser[], rules: SyncRules, ctx: PlanContext): SyncPlan {
-  const byKey = new Map<string, ExistingUser>();
-  for (const user of ctx.owned) {
-    const key = rules.pairByPersonalNumber ? user.personalNumber : user.username;
-    if (key) byKey.set(key, user);
-  }
-  const claims: Claims = { pins: new Map(), cards: new Map(), personalNumbers: new Map(), names: new Map() };
-  const seen = new Set<string>();
-  // Delegates may name users this same read adds.
-  const readNames = new Set(
-    records.flatMap((r) =>
-      [r.username, ...r.aliases].map((name) => (rules.lowercaseUsernames ? name.toLowerCase() : name)),
-    ),
-  );
-  const plan: SyncPlan = { add: [], update: [], disable: [], unchanged: 0, conflicts: [] };
-  for (const record of records) {
-    const username = rules.lowercaseUsernames ? record.username.toLowerCase() : record.username;
-    const key = rules.pairByPersonalNumber ? record.personalNumber : username;
-    const before = key ? (byKey.get(key) ?? null) : null;
-    const after = desired(record, before, rules, ctx);
-    const clash = clashOf(after, before?.id ?? null, ctx, claims);
-    if (clash !== null) {
-      plan.conflicts.push({ origin: record.origin, message: clash });
-      if (before) seen.add(before.id);
-      continue;
-    }
-    claim(after, claims);
-    storableDelegates(after, ctx, readNames, plan);
-    if (before) {
-      seen.add(before.id);
-      if (unchanged(before, after)) plan.unchanged += 1;
-      else plan.update.push({ id: before.id, before, after });
-    } else if (rules.addNew) {
-      plan.add.push(after);
-    }
-  }
-  if (rules.disableMissing && records.length > 0) {
-    plan.disable = ctx.owned.filter((user) => !seen.has(user.id) && user.state === 'active');
-  }
-  return plan;
+  const planner = new SyncPlanner(rules, ctx);
+  const batch = planner.plan(records);
+  const { disable, conflicts } = planner.finish();
+  return { ...batch, disable, conflicts: [...batch.conflicts, ...conflicts] };
 }

@@ -1,5 +1,10 @@
 /** Central's own migrations, applied after @quire/common's (`commonMigrations`). */
 import { CreateSites1763700100000 } from './1763700100000-create-sites';
 import { CreateDirectory1763700600000 } from './1763700600000-create-directory';
+import { DirectoryCardSlots1763700700000 } from './1763700700000-directory-card-slots';
 
-export const centralMigrations = [CreateSites1763700100000, CreateDirectory1763700600000];
+export const centralMigrations = [
+  CreateSites1763700100000,
+  CreateDirectory1763700600000,
+  DirectoryCardSlots1763700700000,
+];

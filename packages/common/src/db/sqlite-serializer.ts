@@ -63,12 +63,20 @@ function immediateBegin(args: unknown[]): unknown[] {
   return args[0] === 'BEGIN TRANSACTION' ? ['BEGIN IMMEDIATE TRANSACTION', ...args.slice(1)] : args;
 }
 
+const serializers = new WeakMap<DataSource, SqliteSerializer>();
+
+/** The serializer installed on `dataSource`, or null (not SQLite). */
+export function sqliteSerializerOf(dataSource: DataSource): SqliteSerializer | null {
+  return serializers.get(dataSource) ?? null;
+}
+
 /**
  * Install the serializer on an initialised better-sqlite3 DataSource: transactions and migrations take an
  * exclusive turn, and every statement on the shared query runner waits for the turn unless it belongs to it.
  */
 export function serializeSqliteAccess(dataSource: DataSource): SqliteSerializer {
   const serializer = new SqliteSerializer();
+  serializers.set(dataSource, serializer);
   const runner: QueryRunner = dataSource.driver.createQueryRunner('master');
 
   const query = runner.query.bind(runner) as (...args: unknown[]) => Promise<unknown>;
