@@ -4,6 +4,7 @@
  * or ROLLBACK. After the first failure every later write is skipped, so nothing partial can be committed.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { openSqlite, type SqliteStatement } from './sqlite-native';
 
 /** What the main thread sends: writes (no answer), and steps that are answered with their `id`. */
 export type BulkRequest =
@@ -21,25 +22,8 @@ interface BulkThreadData {
   busyTimeoutMs: number;
 }
 
-/** The part of better-sqlite3 this thread uses (the package ships no types of its own). */
-interface SqliteStatement {
-  run(params: unknown[]): unknown;
-}
-interface SqliteDatabase {
-  pragma(sql: string): unknown;
-  prepare(sql: string): SqliteStatement;
-  exec(sql: string): void;
-  readonly inTransaction: boolean;
-  close(): void;
-}
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- untyped native module, typed above
-const Database = require('better-sqlite3') as new (
-  file: string,
-  options: { timeout: number },
-) => SqliteDatabase;
-
 const { file, busyTimeoutMs } = workerData as BulkThreadData;
-const db = new Database(file, { timeout: busyTimeoutMs });
+const db = openSqlite(file, busyTimeoutMs);
 // As the main connection (data-source.ts): a durable commit. A bigger page cache keeps the index pages of a
 // 100,000-row run in memory instead of spilling them to the WAL and reading them back.
 db.pragma('synchronous = FULL');

@@ -5,6 +5,7 @@
  * the event loop that accepts jobs.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { openSqlite, type SqliteDatabase, type SqliteStatement } from './sqlite-native';
 import { type StatementOutput, type UnitOutcome, type WriteUnit } from './write-unit';
 
 /** What the main thread sends. */
@@ -21,24 +22,6 @@ interface WriterThreadData {
   busyTimeoutMs: number;
 }
 
-/** The part of better-sqlite3 this thread uses (the package ships no types of its own). */
-interface SqliteStatement {
-  run(...params: unknown[]): { changes: number };
-  all(...params: unknown[]): unknown[];
-}
-interface SqliteDatabase {
-  pragma(sql: string): unknown;
-  prepare(sql: string): SqliteStatement;
-  exec(sql: string): void;
-  readonly inTransaction: boolean;
-  close(): void;
-}
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- untyped native module, typed above
-const Database = require('better-sqlite3') as new (
-  file: string,
-  options: { timeout: number },
-) => SqliteDatabase;
-
 class UnitRejected extends Error {
   constructor(readonly outcome: UnitOutcome & { applied: false }) {
     super('unit not applied');
@@ -46,7 +29,7 @@ class UnitRejected extends Error {
 }
 
 function openDatabase({ file, busyTimeoutMs }: WriterThreadData): SqliteDatabase {
-  const db = new Database(file, { timeout: busyTimeoutMs });
+  const db = openSqlite(file, busyTimeoutMs);
   // The same settings as the main connection (data-source.ts): WAL, and a durable commit.
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
