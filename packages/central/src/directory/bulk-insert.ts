@@ -61,10 +61,18 @@ export class BulkTable<T extends ObjectLiteral> {
     );
   }
 
-  /** Queue a DELETE of the rows whose `property` equals each of `values`. */
-  deleteWhere(writer: BulkWriter, property: keyof T & string, values: unknown[], extra = ''): void {
-    const column = this.column(property);
-    const sql = `DELETE FROM ${this.escape(this.table)} WHERE ${this.escape(column.databaseName)} = ?${extra}`;
+  /** Queue a DELETE of the rows whose `property` equals each of `values` (and, if given, whose `nullProperty` is NULL). */
+  deleteWhere(
+    writer: BulkWriter,
+    property: keyof T & string,
+    values: unknown[],
+    nullProperty?: keyof T & string,
+  ): void {
+    const column = this.escape(this.column(property).databaseName);
+    const alsoNull = nullProperty
+      ? ` AND ${this.escape(this.column(nullProperty).databaseName)} IS NULL`
+      : '';
+    const sql = `DELETE FROM ${this.escape(this.table)} WHERE ${column} = ?${alsoNull}`;
     writer.execute(
       sql,
       values.map((value) => [value]),

@@ -128,9 +128,11 @@ export class DirectorySyncService {
       cardKey: (c) => this.options.lookupKeys.card(c),
     });
     const problems = await feed((users) => {
-      // `group:` delegates may name any group this run knows of, including those it is about to create.
-      for (const user of users)
-        for (const path of user.groups) for (const key of groupPrefixKeys(path)) groupKeys.add(key);
+      // `group:` delegates may name any group this run knows of, including those it is about to create. A run
+      // that takes no delegates from its source (LDAP) keeps only stored ones, whose groups exist already.
+      if (rules.merge.delegates !== 'none')
+        for (const user of users)
+          for (const path of user.groups) for (const key of groupPrefixKeys(path)) groupKeys.add(key);
       const batch = planner.plan(users);
       applier?.applyBatch(batch);
       addBatch(report, batch);

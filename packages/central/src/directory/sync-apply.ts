@@ -160,7 +160,7 @@ export class SyncApplier {
   private clearLists(ids: string[]): void {
     if (ids.length === 0) return;
     this.tables.names.deleteWhere(this.writer, 'userId', ids);
-    this.tables.cards.deleteWhere(this.writer, 'userId', ids, ' AND slot IS NULL');
+    this.tables.cards.deleteWhere(this.writer, 'userId', ids, 'slot');
     this.tables.memberships.deleteWhere(this.writer, 'userId', ids);
     this.tables.delegates.deleteWhere(this.writer, 'userId', ids);
   }

@@ -1,8 +1,8 @@
 /**
  * The first half of a directory sync, pure: given what a source read and what the directory holds for that
  * source, decide who is added, updated, disabled or left alone, and which names conflict with another source's
- * users. The second half (directory-sync.service.ts) applies the plan in one transaction, or only reports it for
- * a dry run. Lists (cards, PIN, groups, delegates) merge by mode, as MyQ's CSV sync does; an LDAP source holds
+ * users, page by page (`SyncPlanner`). The second half (sync-apply.ts) writes each page's plan, all pages in one
+ * transaction; a dry run only reports it. Lists (cards, PIN, groups, delegates) merge by mode, as MyQ's CSV sync does; an LDAP source holds
  * its users' cards authoritatively (`full`).
  */
 import { type CsvMergeMode } from './csv-user-import';
@@ -42,15 +42,6 @@ export interface DesiredUser extends Omit<ExistingUser, 'id' | 'state'> {
   origin: string;
   /** The user's id once the sync has written it (delegates are resolved to ids at the end of a run). */
   id?: string;
-}
-
-/** The plan of one sync. */
-export interface SyncPlan {
-  add: DesiredUser[];
-  update: Array<{ id: string; before: ExistingUser; after: DesiredUser }>;
-  disable: ExistingUser[];
-  unchanged: number;
-  conflicts: SourceProblem[];
 }
 
 /** What the planner needs besides the read and the rules. */
@@ -314,12 +305,4 @@ export class SyncPlanner {
       return true;
     });
   }
-}
-
-/** Plan a whole read at once (a dry run's or a test's view of {@link SyncPlanner}). */
-export function planSync(records: SourceUser[], rules: SyncRules, ctx: PlanContext): SyncPlan {
-  const planner = new SyncPlanner(rules, ctx);
-  const batch = planner.plan(records);
-  const { disable, conflicts } = planner.finish();
-  return { ...batch, disable, conflicts: [...batch.conflicts, ...conflicts] };
 }

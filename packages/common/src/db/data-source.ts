@@ -45,7 +45,6 @@ function sqliteOptions(url: string): DataSourceOptions {
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
-      db.pragma('cache_size = -65536');
     },
   };
 }
