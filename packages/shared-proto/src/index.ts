@@ -26,6 +26,12 @@ export type {
   CentralHeartbeat,
   CentralHeartbeat__Output,
 } from './generated/quire/federation/v1/CentralHeartbeat';
+export type { OutboxRecord, OutboxRecord__Output } from './generated/quire/federation/v1/OutboxRecord';
+export type { OutboxBatch, OutboxBatch__Output } from './generated/quire/federation/v1/OutboxBatch';
+export type { OutboxAck, OutboxAck__Output } from './generated/quire/federation/v1/OutboxAck';
+export type { VersionedBatch, VersionedBatch__Output } from './generated/quire/federation/v1/VersionedBatch';
+export type { BatchAck, BatchAck__Output } from './generated/quire/federation/v1/BatchAck';
+export * from './replication';
 
 /** The federation protocol version this build speaks; a site sends it in Hello, central in Welcome. */
 export const PROTOCOL_VERSION = 1;

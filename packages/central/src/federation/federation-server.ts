@@ -16,6 +16,7 @@ import {
 import type { Registry } from 'prom-client';
 import { createFederationMetrics, type FederationMetrics, type SessionOutcome } from './federation-metrics';
 import { SiteSessionRegistry } from './session-registry';
+import type { SessionParticipantFactory } from './session-participant';
 import { SiteSession, type SessionCall } from './site-session';
 import type { SiteAuthority } from './site-authority';
 
@@ -30,6 +31,8 @@ export interface FederationServerOptions {
   /** A session with no message from its site for this long is ended. */
   heartbeatTimeoutSeconds: number;
   centralVersion: string;
+  /** The replicating parts of central that take part in every site session. */
+  participants?: readonly SessionParticipantFactory[];
   /** PEM certificate chain and key; without them the server speaks plaintext HTTP/2. */
   tls?: { certPem: Buffer; keyPem: Buffer };
 }
@@ -159,6 +162,7 @@ export class FederationServer {
       centralVersion: this.options.centralVersion,
       heartbeatSeconds: this.options.heartbeatSeconds,
       heartbeatTimeoutSeconds: this.options.heartbeatTimeoutSeconds,
+      participants: this.options.participants,
       onFinished: (finished, outcome) => this.sessionFinished(finished, outcome),
     });
     this.openSessions.add(session);

@@ -12,3 +12,4 @@ export {
 } from './session-registry';
 export type { AuthenticatedSite, SiteAuthority } from './site-authority';
 export { createFederationMetrics, type FederationMetrics, type SessionOutcome } from './federation-metrics';
+export type { SessionChannel, SessionParticipant, SessionParticipantFactory } from './session-participant';

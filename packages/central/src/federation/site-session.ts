@@ -18,6 +18,7 @@ import {
   type SiteMessage__Output,
 } from '@quire/shared-proto';
 import type { SessionOutcome } from './federation-metrics';
+import type { SessionChannel, SessionParticipant, SessionParticipantFactory } from './session-participant';
 import type { RegisteredSession, SessionEndKind, SiteSessionRegistry } from './session-registry';
 import type { AuthenticatedSite, SiteAuthority } from './site-authority';
 
@@ -32,6 +33,8 @@ export interface SiteSessionContext {
   centralVersion: string;
   heartbeatSeconds: number;
   heartbeatTimeoutSeconds: number;
+  /** The replicating parts of central, one participant each per session. */
+  participants?: readonly SessionParticipantFactory[];
   /** Called once when the session has ended, with how it ended. */
   onFinished(session: SiteSession, outcome: SessionOutcome): void;
 }
@@ -44,7 +47,12 @@ export class SiteSession implements RegisteredSession {
   siteVersion = '';
   connectedAt = new Date(0);
   private established = false;
+  private welcoming = false;
   private finished = false;
+  private participants: SessionParticipant[] = [];
+  // Messages that arrive while the welcome is being prepared, handled once it is sent.
+  private early: SiteMessage__Output[] = [];
+  private drainWaiters: Array<() => void> = [];
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private silenceTimer: NodeJS.Timeout | null = null;
 
@@ -112,12 +120,18 @@ export class SiteSession implements RegisteredSession {
     if (this.finished) return;
     try {
       this.armSilenceTimer();
+      if (this.welcoming) {
+        this.early.push(message);
+        return;
+      }
       if (!this.established) {
         this.onFirstMessage(message);
         return;
       }
       if (message.payload === 'heartbeat') {
         this.context.registry.touch(this);
+        const heartbeat = message.heartbeat;
+        if (heartbeat) for (const p of this.participants) p.onHeartbeat?.(heartbeat);
       } else if (message.payload === 'hello') {
         this.finish(
           grpc.status.INVALID_ARGUMENT,
@@ -127,6 +141,7 @@ export class SiteSession implements RegisteredSession {
       } else {
         // A newer site may send payloads this central does not know yet; they still prove the site is alive.
         this.context.registry.touch(this);
+        for (const p of this.participants) p.onMessage?.(message);
       }
     } catch (err) {
       this.context.logger.error('federation session message handling failed', {
@@ -148,12 +163,31 @@ export class SiteSession implements RegisteredSession {
       return;
     }
     this.siteVersion = message.hello.siteVersion;
+    const hello = message.hello;
+    const channel = this.channel();
+    this.participants = (this.context.participants ?? []).map((make) => make(channel, hello));
+    this.welcoming = true;
+    void Promise.all(this.participants.map((p) => p.welcome?.() ?? Promise.resolve({})))
+      .then((parts) => this.sendWelcome(hello, Object.assign({}, ...parts)))
+      .catch((err: unknown) => {
+        this.context.logger.error('could not prepare the welcome of a site session', {
+          siteId: this.siteId,
+          error: describeError(err),
+        });
+        this.finish(grpc.status.UNAVAILABLE, 'central could not prepare the session; retry later', 'error');
+      });
+  }
+
+  private sendWelcome(hello: Hello__Output, extra: Partial<CentralMessage['welcome']>): void {
+    this.welcoming = false;
+    if (this.finished) return;
     this.connectedAt = new Date();
     this.established = true;
     this.context.registry.attach(this);
     if (this.finished) return;
     this.send({
       welcome: {
+        ...extra,
         centralVersion: this.context.centralVersion,
         protocolVersion: PROTOCOL_VERSION,
         heartbeatSeconds: this.context.heartbeatSeconds,
@@ -168,9 +202,41 @@ export class SiteSession implements RegisteredSession {
       siteId: this.siteId,
       siteName: this.siteName,
       siteVersion: this.siteVersion,
-      protocolVersion: message.hello.protocolVersion,
+      protocolVersion: hello.protocolVersion,
       remoteAddr: this.remoteAddr,
     });
+    for (const p of this.participants) p.onEstablished?.();
+    const early = this.early;
+    this.early = [];
+    for (const queued of early) this.onMessage(queued);
+  }
+
+  /** The session as participants see it. */
+  private channel(): SessionChannel {
+    this.call.on('drain', () => this.releaseDrainWaiters());
+    const isOpen = (): boolean => !this.finished;
+    return {
+      siteId: this.siteId,
+      siteName: this.siteName,
+      send: (message) => this.send(message),
+      drained: () =>
+        this.finished ? Promise.resolve() : new Promise<void>((resolve) => this.drainWaiters.push(resolve)),
+      fail: (reason, internal) =>
+        this.finish(
+          internal ? grpc.status.INTERNAL : grpc.status.INVALID_ARGUMENT,
+          reason,
+          internal ? 'error' : 'invalid',
+        ),
+      get open() {
+        return isOpen();
+      },
+    };
+  }
+
+  private releaseDrainWaiters(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   private checkHello(hello: Hello__Output): { code: grpc.status; details: string } | null {
@@ -189,9 +255,9 @@ export class SiteSession implements RegisteredSession {
     return null;
   }
 
-  private send(message: CentralMessage): void {
-    if (this.finished) return;
-    this.call.write(message);
+  private send(message: CentralMessage): boolean {
+    if (this.finished) return false;
+    return this.call.write(message);
   }
 
   private armSilenceTimer(): void {
@@ -215,6 +281,14 @@ export class SiteSession implements RegisteredSession {
     this.finished = true;
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     if (this.silenceTimer) clearTimeout(this.silenceTimer);
+    this.releaseDrainWaiters();
+    for (const p of this.participants) {
+      try {
+        p.onClosed?.();
+      } catch (err) {
+        this.context.logger.error('a federation participant failed to close', { error: describeError(err) });
+      }
+    }
     if (this.established) {
       this.context.registry.detach(this);
       this.context.logger.info('federation session ended', { siteId: this.siteId, outcome, reason: details });

@@ -16,6 +16,7 @@ import { createFederationClient, type FederationClient, type Welcome__Output } f
 import { Gauge, type Registry } from 'prom-client';
 import { reconnectDelay } from './backoff';
 import { CredentialStore, type StoredCredential } from './credential-store';
+import type { LinkParticipant } from './link-participant';
 import { clockSkewMs, runLinkSession } from './link-session';
 
 /** Where the link to central stands. */
@@ -49,6 +50,8 @@ export interface CentralLinkOptions {
   reconnectMaxMs: number;
   logger: Logger;
   metrics: Registry;
+  /** The replicating parts of the site (outbox sender, directory and template appliers). */
+  participants?: readonly LinkParticipant[];
   /** Source of jitter for the reconnect delay; tests may pin it. */
   random?: () => number;
 }
@@ -149,8 +152,11 @@ export class CentralLink extends EventEmitter<CentralLinkEvents> {
     let attempt = 0;
     this.setState('connecting');
     while (!signal.aborted) {
+      const helloFields = await this.helloFields();
       const client = this.createClient();
       const result = await runLinkSession({
+        participants: this.options.participants,
+        helloFields,
         client,
         siteId: stored.siteId,
         credential: stored.credential,
@@ -186,6 +192,21 @@ export class CentralLink extends EventEmitter<CentralLinkEvents> {
       });
       await sleep(delay, signal);
     }
+  }
+
+  /** What the participants add to hello; a participant that cannot say (its DB is down) adds nothing. */
+  private async helloFields(): Promise<object> {
+    const parts = await Promise.all(
+      (this.options.participants ?? []).map((p) =>
+        (p.hello?.() ?? Promise.resolve({})).catch((err: unknown) => {
+          this.options.logger.warn('a federation participant could not prepare hello', {
+            error: describeError(err),
+          });
+          return {};
+        }),
+      ),
+    );
+    return Object.assign({}, ...parts);
   }
 
   /** The pause before retry number `attempt` (0-based): exponential backoff with jitter. */

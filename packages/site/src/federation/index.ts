@@ -10,3 +10,4 @@ export {
 } from './central-link';
 export { CredentialStore, type StoredCredential } from './credential-store';
 export { reconnectDelay } from './backoff';
+export type { LinkChannel, LinkParticipant } from './link-participant';

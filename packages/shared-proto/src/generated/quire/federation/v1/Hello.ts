@@ -8,6 +8,8 @@ export interface Hello {
   'siteVersion'?: (string);
   'protocolVersion'?: (number);
   'startedAtMs'?: (number | string | Long);
+  'directoryVersion'?: (number | string | Long);
+  'templateVersion'?: (number | string | Long);
 }
 
 export interface Hello__Output {
@@ -16,4 +18,6 @@ export interface Hello__Output {
   'siteVersion': (string);
   'protocolVersion': (number);
   'startedAtMs': (string);
+  'directoryVersion': (string);
+  'templateVersion': (string);
 }

@@ -7,6 +7,7 @@ export interface Welcome {
   'protocolVersion'?: (number);
   'heartbeatSeconds'?: (number);
   'serverTimeMs'?: (number | string | Long);
+  'appliedSeq'?: (number | string | Long);
 }
 
 export interface Welcome__Output {
@@ -14,4 +15,5 @@ export interface Welcome__Output {
   'protocolVersion': (number);
   'heartbeatSeconds': (number);
   'serverTimeMs': (string);
+  'appliedSeq': (string);
 }
