@@ -13,3 +13,9 @@ export {
 export type { AuthenticatedSite, SiteAuthority } from './site-authority';
 export { createFederationMetrics, type FederationMetrics, type SessionOutcome } from './federation-metrics';
 export type { SessionChannel, SessionParticipant, SessionParticipantFactory } from './session-participant';
+export {
+  versionedPublisher,
+  type ChangesPage,
+  type VersionedSource,
+  type VersionedPublisherOptions,
+} from './versioned-publisher';

@@ -11,3 +11,9 @@ export {
 export { CredentialStore, type StoredCredential } from './credential-store';
 export { reconnectDelay } from './backoff';
 export type { LinkChannel, LinkParticipant } from './link-participant';
+export {
+  VersionedApplier,
+  type AppliedBatch,
+  type VersionedSink,
+  type VersionedApplierOptions,
+} from './versioned-applier';

@@ -5,10 +5,12 @@ export interface EnrolRequest {
   'token'?: (string);
   'siteName'?: (string);
   'siteVersion'?: (string);
+  'csrPem'?: (string);
 }
 
 export interface EnrolRequest__Output {
   'token': (string);
   'siteName': (string);
   'siteVersion': (string);
+  'csrPem': (string);
 }

@@ -5,10 +5,14 @@ export interface EnrolResponse {
   'siteId'?: (string);
   'siteName'?: (string);
   'credential'?: (string);
+  'clientCertPem'?: (string);
+  'caCertPem'?: (string);
 }
 
 export interface EnrolResponse__Output {
   'siteId': (string);
   'siteName': (string);
   'credential': (string);
+  'clientCertPem': (string);
+  'caCertPem': (string);
 }
