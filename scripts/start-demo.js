@@ -220,6 +220,9 @@ async function main() {
       QUIRE_LPD_PORT: opts['lpd-port'],
       QUIRE_RAW_HOST: opts.host,
       QUIRE_CENTRAL_ADDRESS: `127.0.0.1:${opts['grpc-port']}`,
+      // Central made its federation CA on its first start (federation.tls = auto); the site trusts it.
+      QUIRE_CENTRAL_TLS: 'true',
+      QUIRE_CENTRAL_CA_FILE: path.join(centralDir, 'federation-tls', 'ca-cert.pem'),
       QUIRE_ADMIN_PASSWORD: password,
       ...(enrolmentToken ? { QUIRE_ENROLMENT_TOKEN: enrolmentToken } : {}),
     },

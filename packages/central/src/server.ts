@@ -2,7 +2,6 @@
  * Composition root of the central server: opens the database, bootstraps the admin, wires the sites domain to
  * the federation gRPC server and the REST API, and returns a handle that stops everything in reverse order.
  */
-import { readFile } from 'node:fs/promises';
 import {
   type Logger,
   type QuireConfig,
@@ -43,6 +42,7 @@ import { DirectorySettingEntity, DirectorySettings } from './directory/directory
 import { ErrorEventNotifier } from './directory/error-event-notifier';
 import { notificationsRouter } from './directory/notifications.routes';
 import { FederationServer } from './federation';
+import { setUpFederationTls } from './federation/federation-ca-tls';
 import { centralMigrations } from './migrations';
 import { SiteEntity } from './sites/site.entity';
 import { SiteRepository } from './sites/site.repository';
@@ -138,11 +138,6 @@ export function migrateCentralDatabase(config: QuireConfig): Promise<string[]> {
   return migrateDatabase(config, centralEntities, centralMigrations);
 }
 
-async function federationTls(config: QuireConfig) {
-  if (!config.grpc.tlsCertFile) return undefined;
-  return { certPem: await readFile(config.grpc.tlsCertFile), keyPem: await readFile(config.grpc.tlsKeyFile) };
-}
-
 /** Start central: the REST API on `http.port` and the federation server on `grpc.port`. */
 export async function startCentral(options: StartCentralOptions): Promise<CentralServer> {
   const { config, logger } = options;
@@ -160,6 +155,7 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
       logger: logger.child({ component: 'sites' }),
       enrolmentTokenTtlHours: config.federation.enrolmentTokenTtlHours,
     });
+    const federationTls = await setUpFederationTls(config, logger.child({ component: 'federation' }));
     const federation = new FederationServer({
       authority: sites,
       logger: logger.child({ component: 'federation' }),
@@ -167,7 +163,8 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
       heartbeatSeconds: config.federation.heartbeatSeconds,
       heartbeatTimeoutSeconds: config.federation.heartbeatTimeoutSeconds,
       centralVersion,
-      tls: await federationTls(config),
+      tls: federationTls.tls,
+      siteCertificates: federationTls.siteCertificates,
     });
     const directory = await buildDirectory(config, logger, core.dataSource);
     errorEvents = new ErrorEventNotifier({

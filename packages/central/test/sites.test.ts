@@ -68,6 +68,8 @@ forEachDriver('central sites', (_driver, getUrl) => {
         QUIRE_GRPC_HOST: '127.0.0.1',
         QUIRE_GRPC_PORT: '0',
         QUIRE_ADMIN_PASSWORD: PASSWORD,
+        // These tests enrol over plaintext; TLS has its own tests (federation-tls, federation-mtls).
+        QUIRE_FEDERATION_TLS: 'off',
       },
     });
     central = await startCentral({ config, logger: createSilentLogger(), printOnce: () => undefined });

@@ -40,6 +40,7 @@ export const ErrorCode = {
   LdapBindFailed: 'LDAP_BIND_FAILED',
   LdapSearchFailed: 'LDAP_SEARCH_FAILED',
   MailDeliveryFailed: 'MAIL_DELIVERY_FAILED',
+  FederationTlsInvalid: 'FEDERATION_TLS_INVALID',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -76,6 +77,7 @@ const defaultHttpStatus: Record<ErrorCode, number> = {
   LDAP_BIND_FAILED: 502,
   LDAP_SEARCH_FAILED: 502,
   MAIL_DELIVERY_FAILED: 502,
+  FEDERATION_TLS_INVALID: 500,
 };
 
 /**

@@ -89,15 +89,17 @@ export interface UserRecord {
   email: string;
   language: string | null;
   pinKey: string | null;
+  /** Card lookup keys; `validUntil` (ISO 8601, or null: no end) is when a temporary card stops working. */
   cards: Array<{ key: string; validUntil: string | null }>;
-  /** Ids of the groups the user is a direct member of. */
+  /** Ids of the groups the user is a direct member of (sites resolve names and ancestors themselves). */
   groups: string[];
+  /** Central ids of the users and groups who may release this user's delegated jobs. */
   delegates: Array<{ kind: 'user' | 'group'; id: string }>;
   keepForReprint: boolean;
   state: 'active' | 'disabled';
   /** `local`, or `ldap:NAME` for users who sign in by binding to their source. */
   auth: string;
-  /** Rights granted to the user directly (group grants travel with the group). */
+  /** Rights granted to the user directly (group grants travel with the group), sorted. */
   rights: string[];
 }
 
@@ -106,11 +108,14 @@ export interface GroupRecord {
   id: string;
   name: string;
   parentId: string | null;
-  /** Rights granted to the group. */
+  /** Rights granted to the group, sorted; they apply to its members and the members of its subgroups. */
   rights: string[];
 }
 
-/** One directory change: the entity as it is now, or its deletion. */
+/**
+ * One directory change: the entity as it is now, or its deletion. A snapshot lists every group before any user,
+ * so a site can resolve a user's group names from the batches it already holds.
+ */
 export type DirectoryChange =
   | { kind: 'user'; id: string; op: 'upsert'; user: UserRecord }
   | { kind: 'group'; id: string; op: 'upsert'; group: GroupRecord }

@@ -4,6 +4,7 @@
  * intake service every print front-end talks to.
  */
 import { availableParallelism } from 'node:os';
+import { type Registry } from 'prom-client';
 import { type DataSource } from 'typeorm';
 import {
   commonEntities,
@@ -20,6 +21,8 @@ import {
   DirectoryService,
   DirectoryUserEntity,
 } from './directory';
+import { ReplicationOutbox } from './federation/replication-outbox';
+import { outboxEntities } from './federation/replication-outbox.entity';
 import { JobIntakeService } from './intake/job-intake.service';
 import { JobRepository, JobStateMachine, JobsService, jobEntities } from './jobs';
 import { siteMigrations } from './migrations';
@@ -42,6 +45,7 @@ export const siteEntities = [
   DirectoryDelegateEntity,
   TerminalSessionEntity,
   TerminalLoginFailureEntity,
+  ...outboxEntities,
 ];
 
 /** Every entity and migration of a site database, common ones included (for tests that open one directly). */
@@ -60,6 +64,8 @@ export interface JobCore {
   printers: PrinterService;
   directory: DirectoryService;
   release: ReleaseService;
+  /** The federation outbox every job change is queued in; null when the options asked for no replication. */
+  outbox: ReplicationOutbox | null;
   /**
    * Stop the analysis workers (jobs still being analysed stay in `processing` for the next start), then the DB
    * writer once what it was given is committed.
@@ -86,6 +92,11 @@ export interface JobCoreOptions {
   outputTimeouts?: OutputTimeouts;
   /** The host name sent to printers (LPD `H` lines); default `quire-site`. */
   hostName?: string;
+  /**
+   * Queue every job creation and transition in the federation outbox (a site with a central to replicate to);
+   * the outbox gauges go to `metrics` when given. Default: no outbox.
+   */
+  replication?: { metrics?: Registry };
 }
 
 /** Compose the job core on an open, migrated DataSource. */
@@ -110,8 +121,15 @@ export function buildJobCore(dataSource: DataSource, options: JobCoreOptions): J
     options.lookupKeys ?? new LookupKeys(randomToken(32)),
   );
   const repository = new JobRepository(dataSource);
-  const stateMachine = new JobStateMachine({ jobs: repository });
-  const writer = createUnitWriter(dataSource);
+  const unitWriter = createUnitWriter(dataSource);
+  const outbox = options.replication
+    ? new ReplicationOutbox({ dataSource, writer: unitWriter, metrics: options.replication.metrics })
+    : null;
+  const stateMachine = new JobStateMachine({
+    jobs: repository,
+    observers: outbox ? [outbox.jobObserver] : [],
+  });
+  const writer = outbox?.notifyingWriter() ?? unitWriter;
   const jobs = new JobsService({
     dataSource,
     jobs: repository,
@@ -168,6 +186,7 @@ export function buildJobCore(dataSource: DataSource, options: JobCoreOptions): J
     spool,
     analysis,
     intake,
+    outbox,
     close: async () => {
       await release.stop();
       await analysis.close();

@@ -16,7 +16,7 @@ import {
 } from '@quire/common';
 import { loadLookupKeys } from '@quire/common';
 import { directoryRouter } from './directory';
-import { CentralLink } from './federation';
+import { CentralLink, OutboxSender, type LinkParticipant } from './federation';
 import { startIntakeListeners, type IntakeListeners } from './intake/intake-listeners';
 import { buildJobCore, siteEntities } from './job-core';
 import { jobsRouter } from './jobs';
@@ -52,13 +52,19 @@ export function migrateSiteDatabase(config: QuireConfig): Promise<string[]> {
   return migrateDatabase(config, siteEntities, siteMigrations);
 }
 
-async function createCentralLink(config: QuireConfig, logger: Logger, metrics: CentralLinkMetrics) {
+async function createCentralLink(
+  config: QuireConfig,
+  logger: Logger,
+  metrics: CentralLinkMetrics,
+  participants: LinkParticipant[],
+) {
   if (!config.central.address) return null;
   return new CentralLink({
     address: config.central.address,
     tls: {
       enabled: config.central.tls,
       caPem: config.central.caFile ? await readFile(config.central.caFile) : undefined,
+      clientCertificate: config.central.clientCertificate,
     },
     enrolmentToken: config.enrolment.token,
     siteName: config.site.name,
@@ -70,6 +76,7 @@ async function createCentralLink(config: QuireConfig, logger: Logger, metrics: C
     reconnectMaxMs: config.federation.reconnectMaxMs,
     logger: logger.child({ component: 'central-link' }),
     metrics,
+    participants,
   });
 }
 type CentralLinkMetrics = ConstructorParameters<typeof CentralLink>[0]['metrics'];
@@ -119,7 +126,9 @@ export async function startSite(options: StartSiteOptions): Promise<SiteServer> 
         totalMs: config.release.totalTimeoutMinutes * 60_000,
       },
       hostName: config.site.name,
+      replication: config.central.address ? { metrics: core.metrics } : undefined,
     });
+    jobCore.outbox?.recordAuditLog();
     // Stopped after the listeners (no new jobs) and before the database (analyses in progress are stored).
     stops.push(() => jobCore.close());
     await jobCore.queues.ensureDefaultQueues();
@@ -159,7 +168,13 @@ export async function startSite(options: StartSiteOptions): Promise<SiteServer> 
       version: siteVersion,
     });
     stops.push(() => listeners.stop());
-    const link = await createCentralLink(config, logger, core.metrics);
+    const participants: LinkParticipant[] = [];
+    if (jobCore.outbox) {
+      participants.push(
+        new OutboxSender({ outbox: jobCore.outbox, logger: logger.child({ component: 'outbox' }) }),
+      );
+    }
+    const link = await createCentralLink(config, logger, core.metrics, participants);
     link?.start();
     if (link) stops.push(() => link.stop());
     const spoolCheck: ReadinessCheck = {

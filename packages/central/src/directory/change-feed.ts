@@ -2,50 +2,44 @@
  * The directory's change feed, which federation uses to keep sites in step: "changes since version V" lists each
  * user or group changed after V once, with its state as it is now (or a deletion), and the version to ask from
  * next; "snapshot" is every live user and group at the current version. Sites get what they need to sign users
- * in and route delegated jobs: names, PIN and card lookup keys (never the PIN or card), groups, delegates, the
- * keep-for-reprint policy. Deleted and anonymised users travel as deletions.
+ * in and route delegated jobs: names, PIN and card lookup keys (never the PIN or card), groups, delegates,
+ * rights, the keep-for-reprint policy. Deleted, anonymised and system users travel as deletions (sites have no
+ * use for central's built-in accounts).
+ *
+ * The records are @quire/shared-proto's, the contract both tiers compile against. Building them groups every
+ * list by user id once (Maps), so a snapshot of 100,000 users costs a handful of table reads, not a scan of the
+ * whole list per user.
  */
 import { In, Not, type DataSource, type EntityManager } from 'typeorm';
-import { DirectoryGroupEntity } from './directory-group.entity';
-import { DirectoryUserEntity } from './directory-user.entity';
+import type { DirectoryChange, GroupRecord, UserRecord } from '@quire/shared-proto';
+import {
+  DirectoryDelegateEntity,
+  DirectoryGroupEntity,
+  DirectoryMembershipEntity,
+  DirectoryRightEntity,
+} from './directory-group.entity';
+import { DirectoryCardEntity, DirectoryNameEntity, DirectoryUserEntity } from './directory-user.entity';
 import { type DirectoryRepository } from './directory.repository';
 
-/** A user as sites receive it. */
-export interface UserRecord {
-  id: string;
-  username: string;
-  aliases: string[];
-  fullName: string;
-  email: string;
-  language: string | null;
-  pinKey: string | null;
-  cards: Array<{ key: string; validUntil: string | null }>;
-  groups: string[];
-  delegates: Array<{ kind: 'user' | 'group'; id: string }>;
-  keepForReprint: boolean;
-  state: 'active' | 'disabled';
-  /** `local`, or `ldap:NAME` for users who sign in by binding to their source. */
-  auth: string;
-}
-
-/** A group as sites receive it. */
-export interface GroupRecord {
-  id: string;
-  name: string;
-  parentId: string | null;
-}
-
-/** One change: the entity as it is now, or its deletion. */
-export type DirectoryChange =
-  | { kind: 'user'; id: string; op: 'upsert'; user: UserRecord }
-  | { kind: 'group'; id: string; op: 'upsert'; group: GroupRecord }
-  | { kind: 'user' | 'group'; id: string; op: 'delete' };
+export type { DirectoryChange, GroupRecord, UserRecord } from '@quire/shared-proto';
 
 /** A page of the feed. `version` is where the next page starts; `complete` is false when more follow. */
 export interface ChangePage {
   version: number;
   changes: DirectoryChange[];
   complete: boolean;
+}
+
+/** Users read per query when the feed builds the records of a page. */
+const CHUNK = 1000;
+
+/** The lists that live beside a user row, as read for some users (or all of them). */
+interface UserLists {
+  cards: DirectoryCardEntity[];
+  memberships: DirectoryMembershipEntity[];
+  delegates: DirectoryDelegateEntity[];
+  aliases: DirectoryNameEntity[];
+  rights: DirectoryRightEntity[];
 }
 
 /** Reads the change feed and snapshots. */
@@ -79,71 +73,107 @@ export class DirectoryChangeFeed {
     });
   }
 
-  /** Every live user and group, and the version they are at. */
+  /** Every live user and group, and the version they are at (one transaction, so one consistent state). */
   async snapshot(): Promise<{ version: number; users: UserRecord[]; groups: GroupRecord[] }> {
     return this.dataSource.transaction(async (tx) => {
       const version = await this.repository.currentVersion(tx);
-      const ids = await tx.find(DirectoryUserEntity, {
-        select: { id: true },
-        where: { state: Not('deleted'), system: false },
-      });
+      const users = await tx.find(DirectoryUserEntity, { where: { state: Not('deleted'), system: false } });
+      const [cards, memberships, delegates, aliases, rights] = await Promise.all([
+        tx.find(DirectoryCardEntity),
+        tx.find(DirectoryMembershipEntity),
+        tx.find(DirectoryDelegateEntity),
+        tx.findBy(DirectoryNameEntity, { kind: 'alias' }),
+        tx.findBy(DirectoryRightEntity, { subjectKind: 'user' }),
+      ]);
       const groups = await this.groupRecords(tx, null);
       return {
         version,
-        users: await this.userRecords(
-          tx,
-          ids.map((row) => row.id),
-        ),
+        users: toUserRecords(users, { cards, memberships, delegates, aliases, rights }),
         groups,
       };
     });
   }
 
-  /** Records of the live users among `ids`. */
+  /** Records of the live, non-system users among `ids`. */
   private async userRecords(tx: EntityManager, ids: string[]): Promise<UserRecord[]> {
     const records: UserRecord[] = [];
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500);
-      const users = await tx.findBy(DirectoryUserEntity, { id: In(chunk), state: Not('deleted') });
-      const [cards, memberships, delegates, names] = await Promise.all([
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const chunk = ids.slice(i, i + CHUNK);
+      const users = await tx.findBy(DirectoryUserEntity, {
+        id: In(chunk),
+        state: Not('deleted'),
+        system: false,
+      });
+      const [cards, memberships, delegates, names, rights] = await Promise.all([
         this.repository.cardsOf(tx, chunk),
         this.repository.membershipsOf(tx, chunk),
         this.repository.delegatesOf(tx, chunk),
         this.repository.namesOf(tx, chunk),
+        tx.findBy(DirectoryRightEntity, { subjectKind: 'user', subjectId: In(chunk) }),
       ]);
-      for (const user of users) {
-        records.push({
-          id: user.id,
-          username: user.username,
-          aliases: names.filter((n) => n.userId === user.id && n.kind === 'alias').map((n) => n.name),
-          fullName: user.fullName,
-          email: user.email,
-          language: user.language,
-          pinKey: user.pinKey,
-          cards: cards
-            .filter((c) => c.userId === user.id)
-            .map((c) => ({ key: c.cardKey, validUntil: c.validUntil?.toISOString() ?? null })),
-          groups: memberships.filter((m) => m.userId === user.id).map((m) => m.groupId),
-          delegates: delegates
-            .filter((d) => d.userId === user.id)
-            .map((d) => ({ kind: d.kind, id: d.delegateId })),
-          keepForReprint: user.keepForReprint,
-          state: user.state === 'disabled' ? 'disabled' : 'active',
-          auth: user.source.startsWith('ldap:') ? user.source : 'local',
-        });
-      }
+      const aliases = names.filter((name) => name.kind === 'alias');
+      records.push(...toUserRecords(users, { cards, memberships, delegates, aliases, rights }));
     }
     return records;
   }
 
-  /** Records of the groups among `ids` (null: every group). */
+  /** Records of the groups among `ids` (null: every group), with the rights granted to each. */
   private async groupRecords(tx: EntityManager, ids: string[] | null): Promise<GroupRecord[]> {
+    if (ids !== null && ids.length === 0) return [];
     const groups =
       ids === null
         ? await tx.find(DirectoryGroupEntity)
-        : ids.length === 0
-          ? []
-          : await tx.findBy(DirectoryGroupEntity, { id: In(ids) });
-    return groups.map((group) => ({ id: group.id, name: group.name, parentId: group.parentId }));
+        : await tx.findBy(DirectoryGroupEntity, { id: In(ids) });
+    const rights = await tx.findBy(DirectoryRightEntity, {
+      subjectKind: 'group',
+      ...(ids === null ? {} : { subjectId: In(ids) }),
+    });
+    const rightsOf = groupBy(rights, (row) => row.subjectId);
+    return groups.map((group) => ({
+      id: group.id,
+      name: group.name,
+      parentId: group.parentId,
+      rights: (rightsOf.get(group.id) ?? []).map((row) => row.right).sort(),
+    }));
   }
+}
+
+/** The records of `users`, their lists looked up by user id. */
+function toUserRecords(users: DirectoryUserEntity[], lists: UserLists): UserRecord[] {
+  const cards = groupBy(lists.cards, (card) => card.userId);
+  const memberships = groupBy(lists.memberships, (m) => m.userId);
+  const delegates = groupBy(lists.delegates, (d) => d.userId);
+  const aliases = groupBy(lists.aliases, (name) => name.userId);
+  const rights = groupBy(lists.rights, (row) => row.subjectId);
+  return users.map((user) => ({
+    id: user.id,
+    username: user.username,
+    aliases: (aliases.get(user.id) ?? []).map((name) => name.name).sort(),
+    fullName: user.fullName,
+    email: user.email,
+    language: user.language,
+    pinKey: user.pinKey,
+    cards: (cards.get(user.id) ?? []).map((c) => ({
+      key: c.cardKey,
+      validUntil: c.validUntil?.toISOString() ?? null,
+    })),
+    groups: (memberships.get(user.id) ?? []).map((m) => m.groupId),
+    delegates: (delegates.get(user.id) ?? []).map((d) => ({ kind: d.kind, id: d.delegateId })),
+    keepForReprint: user.keepForReprint,
+    state: user.state === 'disabled' ? 'disabled' : 'active',
+    auth: user.source.startsWith('ldap:') ? user.source : 'local',
+    rights: (rights.get(user.id) ?? []).map((row) => row.right).sort(),
+  }));
+}
+
+/** `rows` grouped by `key`, each group in the rows' order. */
+function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const id = key(row);
+    const list = groups.get(id);
+    if (list) list.push(row);
+    else groups.set(id, [row]);
+  }
+  return groups;
 }

@@ -26,6 +26,12 @@ export function nameKey(name: string): string {
   return createHash('sha256').update(name, 'utf8').digest('hex');
 }
 
+/**
+ * The key recordChange sets in the data of the query runner of its transaction, so that a commit listener
+ * (federation's directory source) can tell sites at once that the directory moved on.
+ */
+export const DIRECTORY_CHANGED = 'quire.directoryChanged';
+
 /** Which users to list. */
 export interface UserQuery {
   /** Substring of the username or full name (case-insensitive on MySQL, as typed on SQLite). */
@@ -51,6 +57,7 @@ export class DirectoryRepository {
     if (!row)
       throw new QuireError(ErrorCode.Internal, 'The directory version row is missing; run the migrations');
     await tx.insert(DirectoryChangeEntity, { version: row.value, entityKind, entityId, op, at });
+    if (tx.queryRunner) tx.queryRunner.data[DIRECTORY_CHANGED] = true;
     return row.value;
   }
 

@@ -7,7 +7,8 @@
 import { type NextFunction, type Request, type Response } from 'express';
 import { type DataSource, type EntityManager } from 'typeorm';
 import { ErrorCode, QuireError } from '@quire/common';
-import { DirectoryRightEntity } from './directory-group.entity';
+import { DirectoryGroupEntity, DirectoryRightEntity } from './directory-group.entity';
+import { DirectoryUserEntity } from './directory-user.entity';
 import { type DirectoryGroupsService } from './directory-groups.service';
 import { type DirectoryRepository } from './directory.repository';
 
@@ -65,12 +66,24 @@ export class RightsService {
     return [...bySubject.values()];
   }
 
-  /** Replace the rights of one subject. */
+  /**
+   * Replace the rights of one subject. Sites receive rights with their user or group, so this is a change of
+   * that subject: it bumps the directory version and writes a change-feed row in the same transaction.
+   */
   async set(grant: RightsGrant, manager?: EntityManager): Promise<void> {
     const run = async (tx: EntityManager) => {
       await tx.delete(DirectoryRightEntity, { subjectKind: grant.subjectKind, subjectId: grant.subjectId });
       const rows = [...new Set(grant.rights)].map((right) => ({ ...grant, right }));
       if (rows.length > 0) await tx.insert(DirectoryRightEntity, rows);
+      const version = await this.repository.recordChange(
+        tx,
+        grant.subjectKind,
+        grant.subjectId,
+        'upsert',
+        new Date(),
+      );
+      const subject = grant.subjectKind === 'user' ? DirectoryUserEntity : DirectoryGroupEntity;
+      await tx.update(subject, { id: grant.subjectId }, { version });
     };
     await (manager ? run(manager) : this.dataSource.transaction(run));
   }

@@ -14,6 +14,8 @@ import {
   type FederationHandlers,
 } from '@quire/shared-proto';
 import type { Registry } from 'prom-client';
+import type { SiteCertificates } from './federation-ca-sites';
+import { federationServerCredentials, type FederationTlsMaterial } from './federation-ca-tls';
 import { createFederationMetrics, type FederationMetrics, type SessionOutcome } from './federation-metrics';
 import { SiteSessionRegistry } from './session-registry';
 import type { SessionParticipantFactory } from './session-participant';
@@ -33,8 +35,10 @@ export interface FederationServerOptions {
   centralVersion: string;
   /** The replicating parts of central that take part in every site session. */
   participants?: readonly SessionParticipantFactory[];
-  /** PEM certificate chain and key; without them the server speaks plaintext HTTP/2. */
-  tls?: { certPem: Buffer; keyPem: Buffer };
+  /** PEM certificate chain and key (and the client CA for mTLS); without them the server speaks plaintext. */
+  tls?: FederationTlsMaterial;
+  /** Central's CA for site client certificates: signs enrolment CSRs and, with mTLS, checks every session. */
+  siteCertificates?: SiteCertificates;
 }
 
 const ENROLMENT_TOKEN_REFUSED =
@@ -92,6 +96,7 @@ export class FederationServer {
       host,
       port: bound,
       tls: Boolean(this.options.tls),
+      mtls: Boolean(this.options.tls?.clientCaPem),
     });
     return bound;
   }
@@ -116,28 +121,28 @@ export class FederationServer {
   }
 
   private serverCredentials(): grpc.ServerCredentials {
-    const tls = this.options.tls;
-    if (!tls) return grpc.ServerCredentials.createInsecure();
-    return grpc.ServerCredentials.createSsl(
-      null,
-      [{ cert_chain: tls.certPem, private_key: tls.keyPem }],
-      false,
-    );
+    return federationServerCredentials(this.options.tls);
   }
 
   private enrol(
     call: grpc.ServerUnaryCall<EnrolRequest__Output, EnrolResponse>,
     callback: grpc.sendUnaryData<EnrolResponse>,
   ): void {
-    const { token, siteName, siteVersion } = call.request;
+    const { token, siteName, siteVersion, csrPem } = call.request;
     const remoteAddr = call.getPeer();
     if (!token) {
       callback({ code: grpc.status.INVALID_ARGUMENT, details: 'the enrolment token is required' });
       return;
     }
-    this.options.authority.enrol(token, { siteName, siteVersion, remoteAddr }).then(
-      ({ siteId, siteName: enrolledName, credential }) =>
-        callback(null, { siteId, siteName: enrolledName, credential }),
+    // The CSR is checked before the token is spent, and signed once the site id is known.
+    const certificates = this.options.siteCertificates;
+    void (async () => {
+      const pending = certificates ? await certificates.prepareEnrolment(csrPem) : null;
+      const enrolled = await this.options.authority.enrol(token, { siteName, siteVersion, remoteAddr });
+      const { siteId, siteName: enrolledName, credential } = enrolled;
+      return { siteId, siteName: enrolledName, credential, ...(await pending?.issue(siteId)) };
+    })().then(
+      (response) => callback(null, response),
       (err: unknown) => callback(this.enrolmentError(err, remoteAddr)),
     );
   }
@@ -155,6 +160,7 @@ export class FederationServer {
   }
 
   private session(call: SessionCall): void {
+    const certificates = this.options.siteCertificates;
     const session = new SiteSession(call, {
       authority: this.options.authority,
       registry: this.sessions,
@@ -163,6 +169,9 @@ export class FederationServer {
       heartbeatSeconds: this.options.heartbeatSeconds,
       heartbeatTimeoutSeconds: this.options.heartbeatTimeoutSeconds,
       participants: this.options.participants,
+      checkPeer: certificates?.required
+        ? (peer, siteId) => certificates.checkSessionPeer(peer, siteId)
+        : undefined,
       onFinished: (finished, outcome) => this.sessionFinished(finished, outcome),
     });
     this.openSessions.add(session);

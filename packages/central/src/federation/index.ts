@@ -19,3 +19,12 @@ export {
   type VersionedSource,
   type VersionedPublisherOptions,
 } from './versioned-publisher';
+export { replicationInbox, MAX_QUEUED_BATCHES, type ReplicationInboxOptions } from './replication-inbox';
+export {
+  DirectorySource,
+  directoryPublisher,
+  type DirectoryPublisher,
+  type DirectoryPublisherOptions,
+  type DirectorySnapshot,
+  type DirectorySourceOptions,
+} from './directory-source';

@@ -35,6 +35,8 @@ export interface SiteSessionContext {
   heartbeatTimeoutSeconds: number;
   /** The replicating parts of central, one participant each per session. */
   participants?: readonly SessionParticipantFactory[];
+  /** mTLS: why the TLS peer may not act as `siteId`, or null; runs in addition to the credential check. */
+  checkPeer?(call: SessionCall, siteId: string): Promise<string | null>;
   /** Called once when the session has ended, with how it ended. */
   onFinished(session: SiteSession, outcome: SessionOutcome): void;
 }
@@ -93,6 +95,16 @@ export class SiteSession implements RegisteredSession {
       return null;
     }
     try {
+      const peerRefusal = await this.context.checkPeer?.(this.call, presented.siteId);
+      if (peerRefusal) {
+        this.context.logger.warn('federation session refused: client certificate', {
+          siteId: presented.siteId,
+          remoteAddr: this.remoteAddr,
+          reason: peerRefusal,
+        });
+        this.finish(grpc.status.UNAUTHENTICATED, peerRefusal, 'unauthenticated');
+        return null;
+      }
       const site = await this.context.authority.authenticate(presented.siteId, presented.credential);
       if (!site) {
         this.context.logger.warn('federation session refused: unknown or revoked site credential', {

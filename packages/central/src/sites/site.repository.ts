@@ -3,8 +3,9 @@
  * transaction (together with the audit record of the admin write that caused it).
  */
 import { IsNull, MoreThan, type DataSource, type EntityManager, type Repository } from 'typeorm';
-import { SiteEntity } from './site.entity';
+import { SITE_ERROR_MAX_CHARS, SiteEntity } from './site.entity';
 
+/** DB access for the `sites` table. */
 export class SiteRepository {
   constructor(private readonly dataSource: DataSource) {}
 
@@ -68,5 +69,45 @@ export class SiteRepository {
   /** Record when a site was last heard from, and which version it runs. */
   async recordSeen(id: string, seenAt: Date, siteVersion: string, manager?: EntityManager): Promise<void> {
     await this.repo(manager).update({ id }, { lastSeenAt: seenAt, siteVersion });
+  }
+
+  /**
+   * Revoke a site: its credential and any pending enrolment token stop working. The time of the first
+   * revocation is kept when it is revoked again. False when there is no such site.
+   */
+  async revoke(id: string, now: Date, manager?: EntityManager): Promise<boolean> {
+    const site = await this.repo(manager).findOneBy({ id });
+    if (!site) return false;
+    await this.repo(manager).update(
+      { id },
+      {
+        revokedAt: site.revokedAt ?? now,
+        credentialHash: null,
+        enrolmentTokenHash: null,
+        enrolmentExpiresAt: null,
+        updatedAt: now,
+      },
+    );
+    return true;
+  }
+
+  /** Record the directory version a site acknowledged. */
+  async recordDirectoryVersion(id: string, version: number): Promise<void> {
+    await this.repo().update({ id }, { directoryVersion: version });
+  }
+
+  /** Record the configuration-template version a site acknowledged. */
+  async recordTemplateVersion(id: string, version: number): Promise<void> {
+    await this.repo().update({ id }, { templateVersion: version });
+  }
+
+  /** Keep `error` (cut to the column's width) as the site's latest replication error, or clear it (null). */
+  async recordError(id: string, error: string | null, at: Date): Promise<void> {
+    await this.repo().update(
+      { id },
+      error === null
+        ? { lastError: null, lastErrorAt: null }
+        : { lastError: error.slice(0, SITE_ERROR_MAX_CHARS), lastErrorAt: at },
+    );
   }
 }

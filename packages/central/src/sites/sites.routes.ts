@@ -1,12 +1,15 @@
 /**
  * REST front-end for sites: `/api/v1/sites`. Admin only; every write is audited in the same transaction.
- * It merges the stored site rows with the live session state kept by the federation server.
+ * It merges the stored site rows with the live session state kept by the federation server and the outbox
+ * figures the sites report in their heartbeats. Revocation (`DELETE`) refuses the site's credential from then on
+ * and ends its live session at once; the site's replicated history stays.
  */
 import { Router, type Request } from 'express';
 import { type DataSource } from 'typeorm';
 import { z } from 'zod';
 import { auditedWrite, parseBody, requireAdmin, type AuthService, requireAuth } from '@quire/common';
 import { type SiteSessionRegistry } from '../federation';
+import { type ReplicationStatus } from '../replication/replication-status';
 import { type SiteEntity } from './site.entity';
 import { type EnrolmentTicket, type SitesService } from './sites.service';
 
@@ -19,6 +22,7 @@ const createSiteBody = z.object({
     ),
 });
 
+/** What the sites router needs. */
 export interface SitesRouterDeps {
   sites: SitesService;
   sessions: SiteSessionRegistry;
@@ -41,8 +45,20 @@ function laterOf(a: Date | null, b: Date | null): Date | null {
   return a > b ? a : b;
 }
 
-/** The JSON view of a site: stored facts plus whether its session is open now. */
-export function siteJson(site: SiteEntity, sessions: SiteSessionRegistry) {
+/** A site's replication figures: central's applied outbox sequence, the site's reported lag, versions, error. */
+function replicationJson(site: SiteEntity, replication: ReplicationStatus) {
+  return {
+    appliedSeq: site.appliedSeq,
+    outboxLag: replication.lag(site.id, site.appliedSeq),
+    directoryVersion: site.directoryVersion,
+    templateVersion: site.templateVersion,
+    lastError: site.lastError,
+    lastErrorAt: site.lastErrorAt?.toISOString() ?? null,
+  };
+}
+
+/** The JSON view of a site: stored facts, whether its session is open now, and its replication figures. */
+export function siteJson(site: SiteEntity, sessions: SiteSessionRegistry, replication: ReplicationStatus) {
   const live = sessions.status(site.id);
   return {
     id: site.id,
@@ -53,7 +69,9 @@ export function siteJson(site: SiteEntity, sessions: SiteSessionRegistry) {
     enrolled: site.enrolledAt !== null,
     enrolledAt: site.enrolledAt?.toISOString() ?? null,
     revoked: site.revokedAt !== null,
+    revokedAt: site.revokedAt?.toISOString() ?? null,
     createdAt: site.createdAt.toISOString(),
+    replication: replicationJson(site, replication),
   };
 }
 
@@ -68,11 +86,11 @@ export function sitesRouter(deps: SitesRouterDeps): Router {
 
   router.get('/api/v1/sites', async (_req, res) => {
     const sites = await deps.sites.list();
-    res.json({ sites: sites.map((site) => siteJson(site, deps.sessions)) });
+    res.json({ sites: sites.map((site) => siteJson(site, deps.sessions, deps.sites.replication)) });
   });
 
   router.get('/api/v1/sites/:id', async (req, res) => {
-    res.json(siteJson(await deps.sites.get(idParam(req)), deps.sessions));
+    res.json(siteJson(await deps.sites.get(idParam(req)), deps.sessions, deps.sites.replication));
   });
 
   router.post('/api/v1/sites', async (req, res) => {
@@ -99,6 +117,19 @@ export function sitesRouter(deps: SitesRouterDeps): Router {
       (manager) => deps.sites.issueEnrolmentToken(id, manager),
     );
     res.status(201).json(ticketJson(ticket));
+  });
+
+  router.delete('/api/v1/sites/:id', async (req, res) => {
+    const id = idParam(req);
+    await auditedWrite(
+      req,
+      { action: 'site.revoke', targetType: 'site', targetId: id },
+      deps.dataSource,
+      (manager) => deps.sites.revoke(id, manager),
+    );
+    // After the commit: a session ended earlier could reconnect with a credential that still worked.
+    deps.sessions.disconnect(id, 'the site was revoked at central');
+    res.status(204).end();
   });
 
   return router;

@@ -52,7 +52,12 @@ describe('loadConfig', () => {
     expect(config.data.dir).to.equal('/srv/quire');
     expect(config.db.url).to.equal('sqlite:/srv/quire/site.db');
     expect(config.federation.heartbeatSeconds).to.equal(3);
-    expect(config.central).to.deep.equal({ address: 'central.example.org:8093', tls: true, caFile: '' });
+    expect(config.central).to.deep.equal({
+      address: 'central.example.org:8093',
+      tls: true,
+      caFile: '',
+      clientCertificate: false,
+    });
     expect(config.site.name).to.equal('brno');
   });
 

@@ -124,14 +124,22 @@ export const configSchema = {
     tlsCertFile: stringSetting({
       roles: centralOnly,
       defaultValue: '',
-      defaultDoc: 'empty: plaintext',
-      doc: 'PEM certificate (chain) for the federation server. With `grpc.tlsKeyFile`, the server speaks TLS only.',
+      defaultDoc: "empty: with `federation.tls` `auto`, a certificate signed by central's own federation CA",
+      doc: "PEM certificate (chain) the federation server presents, with `grpc.tlsKeyFile`: the operator's own certificate instead of one from central's CA. Required when `federation.tls` is `files`.",
     }),
     tlsKeyFile: stringSetting({
       roles: centralOnly,
       defaultValue: '',
-      defaultDoc: 'empty: plaintext',
+      defaultDoc: 'empty: with `federation.tls` `auto`, the key of the generated certificate',
       doc: 'PEM private key matching `grpc.tlsCertFile`.',
+    }),
+    tlsAltNames: stringSetting({
+      roles: centralOnly,
+      defaultValue: '',
+      defaultDoc: 'empty: localhost, 127.0.0.1, ::1 and the host name only',
+      doc: 'Comma-separated list of extra DNS names and IP addresses sites use to reach central (`central.example.org, 10.0.0.5`), written into the federation server certificate central generates. The certificate is issued again at the next start when this list changes; sites keep trusting the same CA.',
+      pattern: /^[A-Za-z0-9.:*-]+(\s*,\s*[A-Za-z0-9.:*-]+)*$/,
+      patternDoc: 'comma-separated host names and IP addresses',
     }),
   },
   federation: {
@@ -159,6 +167,16 @@ export const configSchema = {
       roles: siteOnly,
       defaultValue: 15000,
       doc: 'Upper bound of the reconnect delay.',
+    }),
+    tls: enumSetting(['auto', 'files', 'off'] as const, {
+      roles: centralOnly,
+      defaultValue: 'auto',
+      doc: 'TLS of the federation server. `auto`: central keeps its own CA in `<data dir>/federation-tls/` (generated on first start, reused afterwards; `quire-central federation ca` prints it for the sites) and serves a certificate signed by it, or `grpc.tlsCertFile` when set; the CA also signs site client certificates. `files`: `grpc.tlsCertFile` and `grpc.tlsKeyFile` only, no CA (so no `federation.mtls`). `off`: plaintext, for a link that never leaves a trusted network.',
+    }),
+    mtls: booleanSetting({
+      roles: centralOnly,
+      defaultValue: false,
+      doc: "Mutual TLS: every session must present the client certificate central's CA issued to that site at enrolment, on top of its credential, and a certificate only ever opens its own site's session. Enrolment without a certificate request is refused. Needs `federation.tls` `auto`; sites need `central.clientCertificate`.",
     }),
   },
   site: {
@@ -188,7 +206,12 @@ export const configSchema = {
       roles: siteOnly,
       defaultValue: '',
       defaultDoc: "empty: the system's trusted CAs",
-      doc: "PEM CA certificate that signed central's federation certificate (with `central.tls`).",
+      doc: "PEM CA certificate that signed central's federation certificate (with `central.tls`): the output of `quire-central federation ca` when central generates its own.",
+    }),
+    clientCertificate: booleanSetting({
+      roles: siteOnly,
+      defaultValue: false,
+      doc: 'At enrolment, ask central for a client certificate (the key is made here and never leaves the site) and present it on every session: needed when central has `federation.mtls` on, harmless otherwise. Kept with the credential in `<data dir>/federation/credential.json`. Needs `central.tls`; it takes effect at enrolment only.',
     }),
   },
   enrolment: {

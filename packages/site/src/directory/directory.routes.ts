@@ -74,7 +74,7 @@ export function directoryRouter(deps: DirectoryRouterDeps): Router {
       fullName: user.fullName,
       email: user.email,
       hasPin: user.pinKey !== null,
-      hasCard: user.cardKey !== null,
+      hasCard: Boolean(body.card),
       hasPassword: user.passwordHash !== null,
       groups: user.groups,
       keepForReprint: user.keepForReprint,

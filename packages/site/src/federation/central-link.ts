@@ -12,10 +12,23 @@
 import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import { describeError, type Logger } from '@quire/common';
-import { createFederationClient, type FederationClient, type Welcome__Output } from '@quire/shared-proto';
+import {
+  createFederationClient,
+  type EnrolResponse__Output,
+  type FederationClient,
+  type Welcome__Output,
+} from '@quire/shared-proto';
 import { Gauge, type Registry } from 'prom-client';
 import { reconnectDelay } from './backoff';
-import { CredentialStore, type StoredCredential } from './credential-store';
+import {
+  acceptIssuedCertificate,
+  channelCredentials,
+  createCertificateRequest,
+  expiryWarning,
+  type CertificateRequest,
+  type LinkTls,
+} from './client-certificate';
+import { CredentialStore, type ClientCertificate, type StoredCredential } from './credential-store';
 import type { LinkParticipant } from './link-participant';
 import { clockSkewMs, runLinkSession } from './link-session';
 
@@ -38,7 +51,7 @@ export interface CentralLinkStatus {
 export interface CentralLinkOptions {
   /** Central's federation address, `host:port`. */
   address: string;
-  tls: { enabled: boolean; caPem?: Buffer };
+  tls: LinkTls;
   /** One-time token used only when the data dir holds no credential yet; may be empty. */
   enrolmentToken: string;
   siteName: string;
@@ -102,6 +115,9 @@ export class CentralLink extends EventEmitter<CentralLinkEvents> {
         registers: [options.metrics],
       });
     this.upGauge.set(0);
+    if (options.tls.clientCertificate && !options.tls.enabled) {
+      options.logger.warn('central.clientCertificate needs central.tls: no client certificate is asked for');
+    }
   }
 
   /**
@@ -149,11 +165,13 @@ export class CentralLink extends EventEmitter<CentralLinkEvents> {
     const stored = await this.obtainCredential(signal);
     if (!stored || signal.aborted) return;
     this.siteId = stored.siteId;
+    const expiry = stored.clientCertificate && expiryWarning(stored.clientCertificate);
+    if (expiry) this.options.logger.warn(expiry, { file: this.store.path });
     let attempt = 0;
     this.setState('connecting');
     while (!signal.aborted) {
       const helloFields = await this.helloFields();
-      const client = this.createClient();
+      const client = this.createClient(stored.clientCertificate);
       const result = await runLinkSession({
         participants: this.options.participants,
         helloFields,
@@ -233,14 +251,21 @@ export class CentralLink extends EventEmitter<CentralLinkEvents> {
 
   private async enrol(signal: AbortSignal): Promise<StoredCredential | null> {
     let attempt = 0;
+    // One key for every attempt: retries resend the same CSR.
+    const tls = this.options.tls;
+    const request = tls.enabled && tls.clientCertificate ? await createCertificateRequest() : null;
     while (!signal.aborted) {
       this.setState('enrolling');
       try {
-        const response = await this.enrolOnce(signal);
+        const response = await this.enrolOnce(signal, request?.csrPem ?? '');
+        const clientCertificate = this.issuedCertificate(request, response);
         const stored: StoredCredential = {
-          ...response,
+          siteId: response.siteId,
+          siteName: response.siteName,
+          credential: response.credential,
           centralAddress: this.options.address,
           enrolledAt: new Date(),
+          ...(clientCertificate ? { clientCertificate } : {}),
         };
         await this.saveCredential(stored);
         this.options.logger.info('enrolled with central', {
@@ -268,13 +293,14 @@ export class CentralLink extends EventEmitter<CentralLinkEvents> {
     return null;
   }
 
-  private enrolOnce(signal: AbortSignal): Promise<{ siteId: string; siteName: string; credential: string }> {
+  private enrolOnce(signal: AbortSignal, csrPem: string): Promise<EnrolResponse__Output> {
     const client = this.createClient();
-    return new Promise<{ siteId: string; siteName: string; credential: string }>((resolve, reject) => {
+    return new Promise<EnrolResponse__Output>((resolve, reject) => {
       const request = {
         token: this.options.enrolmentToken,
         siteName: this.options.siteName,
         siteVersion: this.options.siteVersion,
+        csrPem,
       };
       const deadline = Date.now() + this.options.heartbeatTimeoutSeconds * 1000;
       const call = client.Enrol(request, { deadline }, (err, response) => {
@@ -284,7 +310,7 @@ export class CentralLink extends EventEmitter<CentralLinkEvents> {
         } else if (!response?.siteId || !response.credential) {
           reject(new Error('central sent an incomplete enrolment response'));
         } else {
-          resolve({ siteId: response.siteId, siteName: response.siteName, credential: response.credential });
+          resolve(response);
         }
       });
       const cancel = (): void => call.cancel();
@@ -305,6 +331,20 @@ export class CentralLink extends EventEmitter<CentralLinkEvents> {
         { file: this.store.path, error: describeError(err) },
       );
     }
+  }
+
+  /** The client certificate to keep from an enrolment that asked for one; a problem is logged, not fatal. */
+  private issuedCertificate(
+    request: CertificateRequest | null,
+    response: EnrolResponse__Output,
+  ): ClientCertificate | undefined {
+    if (!request) return undefined;
+    const outcome = acceptIssuedCertificate(request, response);
+    if ('certificate' in outcome) return outcome.certificate;
+    this.options.logger.warn('enrolled without a client certificate; sessions go without one', {
+      problem: outcome.problem,
+    });
+    return undefined;
   }
 
   private enrolmentFailed(message: string): null {
@@ -345,11 +385,8 @@ export class CentralLink extends EventEmitter<CentralLinkEvents> {
     if (error !== undefined) this.lastError = error;
   }
 
-  private createClient(): FederationClient {
-    const { tls } = this.options;
-    const credentials = tls.enabled
-      ? grpc.credentials.createSsl(tls.caPem ?? null)
-      : grpc.credentials.createInsecure();
+  private createClient(certificate?: ClientCertificate): FederationClient {
+    const credentials = channelCredentials(this.options.tls, certificate);
     return createFederationClient(this.options.address, credentials, CHANNEL_OPTIONS);
   }
 }

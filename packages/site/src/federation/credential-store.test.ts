@@ -50,6 +50,16 @@ describe('CredentialStore', () => {
     expect(fs.readdirSync(path.dirname(store.path))).to.deep.equal(['credential.json']);
   });
 
+  it('keeps the mutual-TLS client certificate in the same 0600 file', async () => {
+    const withCertificate: StoredCredential = {
+      ...sample,
+      clientCertificate: { keyPem: 'KEY PEM', certPem: 'CERT PEM', caCertPem: 'CA PEM' },
+    };
+    await store.save(withCertificate);
+    expect(fs.statSync(store.path).mode & 0o777).to.equal(0o600);
+    expect(await store.load()).to.deep.equal(withCertificate);
+  });
+
   it('removes its temp file when the final rename fails', async () => {
     fs.mkdirSync(path.join(store.path, 'in-the-way'), { recursive: true });
     const failed = await store.save(sample).then(
@@ -66,6 +76,10 @@ describe('CredentialStore', () => {
     ['a missing credential', JSON.stringify({ ...sample, credential: undefined })],
     ['a bad date', JSON.stringify({ ...sample, enrolledAt: 'yesterday' })],
     ['an array', '[]'],
+    [
+      'a client certificate without its key',
+      JSON.stringify({ ...sample, clientCertificate: { certPem: 'x' } }),
+    ],
   ] as const) {
     it(`reports ${problem} as SITE_CREDENTIAL_CORRUPT, naming the file and the fix`, async () => {
       fs.mkdirSync(path.dirname(store.path), { recursive: true });

@@ -4,6 +4,8 @@
  * The credential is the only proof of the site's identity at central, and the enrolment token it was exchanged
  * for is single-use, so losing or half-writing this file means asking central for a new token. It is therefore
  * written atomically (temp file, fsync, rename, fsync of the directory) and readable by the service user only.
+ * The client certificate for mutual TLS, when the site asked for one, lives in the same file: the credential and
+ * the certificate are issued together, and one atomic write means a crash can never keep one without the other.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -19,9 +21,20 @@ export interface StoredCredential {
   /** The central address the site enrolled with (`host:port`). */
   centralAddress: string;
   enrolledAt: Date;
+  /** The site's mutual-TLS identity, when it asked for one at enrolment and central issued it. */
+  clientCertificate?: ClientCertificate;
+}
+
+/** A client certificate central's CA issued to this site, with its key (made on the site; never log it). */
+export interface ClientCertificate {
+  keyPem: string;
+  certPem: string;
+  /** Central's federation CA certificate, as sent at enrolment. */
+  caCertPem: string;
 }
 
 const STRING_FIELDS = ['siteId', 'siteName', 'credential', 'centralAddress'] as const;
+const CERTIFICATE_FIELDS = ['keyPem', 'certPem', 'caCertPem'] as const;
 
 /** File adapter for the site's federation credential. */
 export class CredentialStore {
@@ -83,12 +96,28 @@ export class CredentialStore {
     }
     const enrolledAt = new Date(typeof record.enrolledAt === 'string' ? record.enrolledAt : Number.NaN);
     if (Number.isNaN(enrolledAt.getTime())) throw this.corrupt('"enrolledAt" is not a date');
+    const clientCertificate = this.parseClientCertificate(record.clientCertificate);
     return {
       siteId: record.siteId as string,
       siteName: record.siteName as string,
       credential: record.credential as string,
       centralAddress: record.centralAddress as string,
       enrolledAt,
+      ...(clientCertificate ? { clientCertificate } : {}),
+    };
+  }
+
+  private parseClientCertificate(raw: unknown): ClientCertificate | undefined {
+    if (raw === undefined) return undefined;
+    if (typeof raw !== 'object' || raw === null) throw this.corrupt('"clientCertificate" is not an object');
+    const record = raw as Record<string, unknown>;
+    for (const field of CERTIFICATE_FIELDS) {
+      if (typeof record[field] !== 'string') throw this.corrupt(`"clientCertificate.${field}" is missing`);
+    }
+    return {
+      keyPem: record.keyPem as string,
+      certPem: record.certPem as string,
+      caCertPem: record.caCertPem as string,
     };
   }
 

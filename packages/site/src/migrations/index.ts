@@ -3,10 +3,16 @@ import { CreateQueues1763700200000 } from './1763700200000-create-queues';
 import { CreateJobs1763700300000 } from './1763700300000-create-jobs';
 import { AddJobAnalysis1763700400000 } from './1763700400000-add-job-analysis';
 import { AddRelease1763700500000 } from './1763700500000-add-release';
+import { FederationOutbox1763700800000 } from './1763700800000-federation-outbox';
+import { DirectoryCacheV21763700810000 } from './1763700810000-directory-cache-v2';
+import { SiteTemplates1763700820000 } from './1763700820000-site-templates';
 
 export const siteMigrations = [
   CreateQueues1763700200000,
   CreateJobs1763700300000,
   AddJobAnalysis1763700400000,
   AddRelease1763700500000,
+  FederationOutbox1763700800000,
+  DirectoryCacheV21763700810000,
+  SiteTemplates1763700820000,
 ];

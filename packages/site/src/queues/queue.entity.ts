@@ -1,7 +1,8 @@
 /**
  * A print queue: the routing key front-ends deliver jobs to (the IPP path `/printers/NAME`, the LPD queue name, a
  * raw socket port), its type, and how the owner of each job is found. Names are unique regardless of case, as
- * CUPS treats them, through `name_key` (the lower-cased name) and its unique index.
+ * CUPS treats them, through `name_key` (the lower-cased name) and its unique index. A queue made from a central
+ * template names it (`templateId`) and records which of its settings central holds.
  */
 import { Column, Entity, Index, type ValueTransformer } from 'typeorm';
 import { IdColumn, TimestampColumn } from '@quire/common';
@@ -96,6 +97,19 @@ export class QueueEntity {
 
   @Column({ name: 'custom_pjl', type: 'text', transformer: jsonStringList })
   customPjl!: string[];
+
+  /** The central template that manages this queue, or null for a local queue. */
+  @Index('idx_queues_template')
+  @Column({ name: 'template_id', type: 'varchar', length: 36, nullable: true })
+  templateId!: string | null;
+
+  /** Settings central holds on a managed queue: a local admin may not change them. */
+  @Column({ name: 'template_locked', type: 'text', nullable: true, transformer: jsonStringList })
+  templateLocked!: string[];
+
+  /** Overridable settings a local admin has changed: central's later values for them are not applied. */
+  @Column({ name: 'template_overridden', type: 'text', nullable: true, transformer: jsonStringList })
+  templateOverridden!: string[];
 
   @TimestampColumn({ name: 'created_at' })
   createdAt!: Date;

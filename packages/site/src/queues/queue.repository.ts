@@ -70,6 +70,11 @@ export class QueueRepository {
     return null;
   }
 
+  /** The queue a central template manages, or null. */
+  findByTemplateId(templateId: string, manager?: EntityManager): Promise<QueueEntity | null> {
+    return this.repo(manager).findOneBy({ templateId });
+  }
+
   /** Queues with a raw socket port, by port. */
   withRawPorts(manager?: EntityManager): Promise<QueueEntity[]> {
     return this.repo(manager).find({ where: { rawPort: Not(IsNull()) }, order: { rawPort: 'ASC' } });

@@ -17,6 +17,7 @@ import {
 } from '@quire/common';
 import { type QueueSummary } from '../intake/intake-port';
 import { defaultDetectionRules } from './detection-rules';
+import { checkLocalChange, managedQueueDeletion, type QueueTemplateMark } from './managed-queue';
 import { checkNewQueue, checkQueuePatch, type NewQueue, type QueuePatch } from './queue-input';
 import { type QueueEntity } from './queue.entity';
 import { isUniqueViolation, queueNameKey, type QueueChanges, type QueueRepository } from './queue.repository';
@@ -121,13 +122,25 @@ export class QueueService extends EventEmitter<QueueServiceEvents> {
     return queue;
   }
 
-  /** Change some settings of a queue; NOT_FOUND, CONFLICT and VALIDATION_FAILED as for `create`. */
-  async update(id: string, patch: QueuePatch, manager?: EntityManager): Promise<QueueEntity> {
+  /**
+   * Change some settings of a queue; NOT_FOUND, CONFLICT and VALIDATION_FAILED as for `create`. On a queue a
+   * central template manages, a local change of a setting central holds is a CONFLICT naming it, and a changed
+   * overridable setting is recorded as overridden; `byTemplate` marks central's own changes, which are neither.
+   */
+  async update(
+    id: string,
+    patch: QueuePatch,
+    manager?: EntityManager,
+    options: { byTemplate?: boolean } = {},
+  ): Promise<QueueEntity> {
     const checked = checkQueuePatch(patch);
     const current = await this.get(id, manager);
     const changes: QueueChanges = { updatedAt: this.now() };
     for (const [key, value] of Object.entries(checked)) {
       if (value !== undefined) Object.assign(changes, { [key]: value });
+    }
+    if (current.templateId !== null && !options.byTemplate) {
+      changes.templateOverridden = checkLocalChange(current, checked);
     }
     if (changes.name !== undefined) changes.nameKey = queueNameKey(changes.name);
     await this.assertPrinters({ ...current, ...changes }, manager);
@@ -142,13 +155,32 @@ export class QueueService extends EventEmitter<QueueServiceEvents> {
     return { ...current, ...changes };
   }
 
-  /** Delete a queue, or NOT_FOUND. Jobs already in it keep the queue name they were submitted with. */
+  /**
+   * Delete a queue, or NOT_FOUND; a queue a central template manages is a CONFLICT (its template is deleted at
+   * central). Jobs already in it keep the queue name they were submitted with.
+   */
   async remove(id: string, manager?: EntityManager): Promise<void> {
+    const queue = await this.get(id, manager);
+    if (queue.templateId !== null) throw managedQueueDeletion(queue);
     if (!(await this.options.queues.delete(id, manager))) {
       throw new QuireError(ErrorCode.NotFound, `No queue with id ${id}`);
     }
     this.announce(manager);
     this.options.logger.info('queue deleted', { queueId: id });
+  }
+
+  /** Tie a queue to the central template that manages it, or (with null) make it a local queue again. */
+  async setTemplate(id: string, mark: QueueTemplateMark | null, manager?: EntityManager): Promise<void> {
+    const changes: QueueChanges = {
+      templateId: mark?.templateId ?? null,
+      templateLocked: mark?.locked ?? [],
+      templateOverridden: mark?.overridden ?? [],
+      updatedAt: this.now(),
+    };
+    if (!(await this.options.queues.update(id, changes, manager))) {
+      throw new QuireError(ErrorCode.NotFound, `No queue with id ${id}`);
+    }
+    this.announce(manager);
   }
 
   /** Take a deleted printer off every queue that names it. */
@@ -216,6 +248,9 @@ export class QueueService extends EventEmitter<QueueServiceEvents> {
       forceDuplex: settings.forceDuplex ?? 'keep',
       forceTonerSave: settings.forceTonerSave ?? 'keep',
       customPjl: settings.customPjl ?? [],
+      templateId: null,
+      templateLocked: [],
+      templateOverridden: [],
       createdAt: now,
       updatedAt: now,
     };
