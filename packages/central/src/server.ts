@@ -11,6 +11,7 @@ import {
   HttpServer,
   createHttpApp,
   loadLookupKeys,
+  describeError,
 } from '@quire/common';
 import { type DataSource } from 'typeorm';
 import {
@@ -41,18 +42,20 @@ import { sourcesRouter } from './directory/sources.routes';
 import { DirectorySettingEntity, DirectorySettings } from './directory/directory-settings';
 import { ErrorEventNotifier } from './directory/error-event-notifier';
 import { notificationsRouter } from './directory/notifications.routes';
-import { FederationServer } from './federation';
+import { FederationServer, type SessionParticipantFactory } from './federation';
 import { setUpFederationTls } from './federation/federation-ca-tls';
 import { centralMigrations } from './migrations';
 import { SiteEntity } from './sites/site.entity';
 import { SiteRepository } from './sites/site.repository';
 import { sitesRouter } from './sites/sites.routes';
 import { SitesService } from './sites/sites.service';
+import { buildTemplates, templateEntities, templatesRouter } from './templates';
 import { centralVersion } from './version';
 
 /** Central's own entities (common ones are added by the server core). */
 export const centralEntities = [
   SiteEntity,
+  ...templateEntities,
   DirectoryUserEntity,
   DirectoryNameEntity,
   DirectoryCardEntity,
@@ -155,8 +158,23 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
       logger: logger.child({ component: 'sites' }),
       enrolmentTokenTtlHours: config.federation.enrolmentTokenTtlHours,
     });
+    const recordError = (siteId: string, error: string | null) => {
+      sites
+        .recordError(siteId, error)
+        .catch((err: unknown) =>
+          logger.warn('could not record a site replication error', { siteId, error: describeError(err) }),
+        );
+    };
+    const templates = buildTemplates({
+      dataSource: core.dataSource,
+      logger,
+      recordApplied: (siteId, version) => sites.recordTemplateVersion(siteId, version),
+      recordError,
+    });
+    const participants: SessionParticipantFactory[] = [templates.publisher];
     const federationTls = await setUpFederationTls(config, logger.child({ component: 'federation' }));
     const federation = new FederationServer({
+      participants,
       authority: sites,
       logger: logger.child({ component: 'federation' }),
       metrics: core.metrics,
@@ -189,6 +207,9 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
           notificationsRouter({ ...directory, errorEvents, auth: core.auth, dataSource: core.dataSource }),
         );
         app.use(sourcesRouter({ ...directory, auth: core.auth }));
+        app.use(
+          templatesRouter({ templates: templates.store, auth: core.auth, dataSource: core.dataSource }),
+        );
       },
     });
     const http = new HttpServer();

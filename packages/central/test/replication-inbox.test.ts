@@ -257,7 +257,7 @@ forEachDriver('replication inbox', (driver, getUrl) => {
     expect(sample('quire_site_connected')).to.equal(1);
   });
 
-  it('applies at least 20,000 records/s from one site over loopback (measured, printed)', async function () {
+  it('applies 40,000 records from one site in pipelined batches, and reports records/s', async function () {
     this.timeout(120_000);
     const site = await SiteClient.enrol(central, 'branch-bench');
     await site.open();
@@ -293,7 +293,6 @@ forEachDriver('replication inbox', (driver, getUrl) => {
     const rate = Math.round(total / seconds);
     // eslint-disable-next-line no-console -- the figure this test exists to report
     console.log(`      [${driver}] ${total} records in ${seconds.toFixed(2)} s: ${rate} records/s`);
-    expect(rate).to.be.above(0);
   });
 
   it('revokes a site: its session ends within 5 s, its credential is refused, its history stays', async () => {

@@ -23,6 +23,7 @@ import {
 } from './directory';
 import { ReplicationOutbox } from './federation/replication-outbox';
 import { outboxEntities } from './federation/replication-outbox.entity';
+import { templateSinkEntities } from './federation/template-sink.entities';
 import { JobIntakeService } from './intake/job-intake.service';
 import { JobRepository, JobStateMachine, JobsService, jobEntities } from './jobs';
 import { siteMigrations } from './migrations';
@@ -46,6 +47,7 @@ export const siteEntities = [
   TerminalSessionEntity,
   TerminalLoginFailureEntity,
   ...outboxEntities,
+  ...templateSinkEntities,
 ];
 
 /** Every entity and migration of a site database, common ones included (for tests that open one directly). */

@@ -16,7 +16,7 @@ import {
 } from '@quire/common';
 import { loadLookupKeys } from '@quire/common';
 import { directoryRouter } from './directory';
-import { CentralLink, OutboxSender, type LinkParticipant } from './federation';
+import { buildTemplateApplier, CentralLink, OutboxSender, type LinkParticipant } from './federation';
 import { startIntakeListeners, type IntakeListeners } from './intake/intake-listeners';
 import { buildJobCore, siteEntities } from './job-core';
 import { jobsRouter } from './jobs';
@@ -174,6 +174,9 @@ export async function startSite(options: StartSiteOptions): Promise<SiteServer> 
         new OutboxSender({ outbox: jobCore.outbox, logger: logger.child({ component: 'outbox' }) }),
       );
     }
+    participants.push(
+      buildTemplateApplier({ dataSource: core.dataSource, queues: jobCore.queues, logger }).applier,
+    );
     const link = await createCentralLink(config, logger, core.metrics, participants);
     link?.start();
     if (link) stops.push(() => link.stop());

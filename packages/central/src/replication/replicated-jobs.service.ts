@@ -3,7 +3,6 @@
  * reports and the console. It only reads; the replication inbox is the one writer.
  */
 import { ErrorCode, QuireError } from '@quire/common';
-import { type SiteEntity } from '../sites/site.entity';
 import { type SitesService } from '../sites/sites.service';
 import { type ReplicatedJobQuery, type ReplicatedJobsRepository } from './replicated-jobs.repository';
 import { type SiteJobEventEntity } from './site-job-event.entity';
@@ -34,11 +33,11 @@ export class ReplicatedJobsService {
   }
 
   /** One job of the site named by id or name, with its events; NOT_FOUND or JOB_NOT_FOUND. */
-  async get(site: string, jobId: string): Promise<CentralJob & { events: SiteJobEventEntity[] }> {
-    const owner: SiteEntity = await this.sites.find(site);
-    const job = await this.jobs.get(owner.id, jobId);
-    if (!job) throw new QuireError(ErrorCode.JobNotFound, `Site "${owner.name}" has no job with id ${jobId}`);
-    return { job, siteName: owner.name, events: await this.jobs.events(owner.id, jobId) };
+  async get(siteIdOrName: string, jobId: string): Promise<CentralJob & { events: SiteJobEventEntity[] }> {
+    const site = await this.sites.find(siteIdOrName);
+    const job = await this.jobs.get(site.id, jobId);
+    if (!job) throw new QuireError(ErrorCode.JobNotFound, `Site "${site.name}" has no job with id ${jobId}`);
+    return { job, siteName: site.name, events: await this.jobs.events(site.id, jobId) };
   }
 
   private async siteNames(): Promise<Map<string, string>> {

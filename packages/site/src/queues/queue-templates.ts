@@ -11,7 +11,12 @@
 import { type EntityManager } from 'typeorm';
 import { ErrorCode, isUuid, QuireError } from '@quire/common';
 import { type PrinterRepository } from '../printers';
-import { centralChange, lockedSettings, type QueueTemplateSettings } from './managed-queue';
+import {
+  centralChange,
+  lockedSettings,
+  type QueueTemplateMark,
+  type QueueTemplateSettings,
+} from './managed-queue';
 import { checkedInput, newQueueSchema, type NewQueue } from './queue-input';
 import { type QueueEntity } from './queue.entity';
 import { type QueueRepository } from './queue.repository';
@@ -52,24 +57,23 @@ export class QueueTemplates {
 
   /** Create or change the queue of `template`; a QuireError naming the setting when it cannot be applied. */
   async apply(template: QueueTemplateSettings, manager: EntityManager): Promise<QueueEntity> {
-    const resolved = { ...template, settings: await this.siteSettings(template, manager) };
     const { queues } = this.options;
+    const resolved = { ...template, settings: await this.siteSettings(template, manager) };
     const queue = await this.queueOf(template, manager);
-    if (!queue) {
+    let id: string;
+    let mark: QueueTemplateMark;
+    if (queue) {
+      const change = centralChange(queue, resolved);
+      await queues.update(queue.id, change.patch, manager, { byTemplate: true });
+      id = queue.id;
+      mark = change.mark;
+    } else {
       const created = await queues.create({ ...resolved.settings, name: template.name } as NewQueue, manager);
-      const mark = { templateId: template.id, locked: lockedSettings(template), overridden: [] };
-      await queues.setTemplate(created.id, mark, manager);
-      return { ...created, templateId: mark.templateId, templateLocked: mark.locked, templateOverridden: [] };
+      id = created.id;
+      mark = { templateId: template.id, locked: lockedSettings(template), overridden: [] };
     }
-    const { patch, mark } = centralChange(queue, resolved);
-    const updated = await queues.update(queue.id, patch, manager, { byTemplate: true });
-    await queues.setTemplate(queue.id, mark, manager);
-    return {
-      ...updated,
-      templateId: mark.templateId,
-      templateLocked: mark.locked,
-      templateOverridden: mark.overridden,
-    };
+    await queues.setTemplate(id, mark, manager);
+    return queues.get(id, manager);
   }
 
   /** The queue of a deleted template becomes a local queue again (nothing happens when there is none). */
