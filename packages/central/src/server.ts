@@ -50,11 +50,18 @@ import { SiteRepository } from './sites/site.repository';
 import { sitesRouter } from './sites/sites.routes';
 import { SitesService } from './sites/sites.service';
 import { buildTemplates, templateEntities, templatesRouter } from './templates';
+import {
+  buildReplication,
+  centralJobsRouter,
+  REPLICATED_ENTITIES,
+  type CentralReplication,
+} from './replication';
 import { centralVersion } from './version';
 
 /** Central's own entities (common ones are added by the server core). */
 export const centralEntities = [
   SiteEntity,
+  ...REPLICATED_ENTITIES,
   ...templateEntities,
   DirectoryUserEntity,
   DirectoryNameEntity,
@@ -152,6 +159,7 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
     printOnce: options.printOnce,
   });
   let errorEvents: ErrorEventNotifier | undefined;
+  let replication: CentralReplication | undefined;
   try {
     const sites = new SitesService({
       sites: new SiteRepository(core.dataSource),
@@ -171,7 +179,9 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
       recordApplied: (siteId, version) => sites.recordTemplateVersion(siteId, version),
       recordError,
     });
-    const participants: SessionParticipantFactory[] = [templates.publisher];
+    const replicated = buildReplication({ dataSource: core.dataSource, sites, logger });
+    replication = replicated;
+    const participants: SessionParticipantFactory[] = [replicated.inbox, templates.publisher];
     const federationTls = await setUpFederationTls(config, logger.child({ component: 'federation' }));
     const federation = new FederationServer({
       participants,
@@ -184,6 +194,7 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
       tls: federationTls.tls,
       siteCertificates: federationTls.siteCertificates,
     });
+    replicated.registerMetrics(core.metrics, federation.sessions);
     const directory = await buildDirectory(config, logger, core.dataSource);
     errorEvents = new ErrorEventNotifier({
       settings: directory.settings,
@@ -207,6 +218,7 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
           notificationsRouter({ ...directory, errorEvents, auth: core.auth, dataSource: core.dataSource }),
         );
         app.use(sourcesRouter({ ...directory, auth: core.auth }));
+        app.use(centralJobsRouter({ jobs: replicated.jobs, auth: core.auth, rights: directory.rights }));
         app.use(
           templatesRouter({ templates: templates.store, auth: core.auth, dataSource: core.dataSource }),
         );
@@ -222,12 +234,14 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
         await http.close(config.http.shutdownTimeoutSeconds * 1000);
         await directory.sources.stop();
         await federation.stop(2000);
+        await replication?.close();
         await errorEvents?.stop();
         await core.close();
         logger.info('central stopped');
       },
     };
   } catch (err) {
+    await replication?.close();
     await errorEvents?.stop();
     await core.close();
     throw err;

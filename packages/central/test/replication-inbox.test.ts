@@ -301,7 +301,7 @@ forEachDriver('replication inbox', (driver, getUrl) => {
     expect(revoked.status).to.equal(204);
     const status = await branchA.status!;
     const elapsed = Date.now() - started;
-    expect(status.code).to.equal(grpc.status.UNAVAILABLE);
+    expect(status.code).to.equal(grpc.status.UNAUTHENTICATED);
     expect(status.details).to.contain('revoked');
     expect(elapsed).to.be.below(5000);
 

@@ -10,8 +10,11 @@ import { describeError, type Logger } from '@quire/common';
 import type { FederationMetrics } from './federation-metrics';
 import type { SiteAuthority } from './site-authority';
 
-/** How a live session is ended from outside: replaced by a newer one, or disconnected by an operator. */
-export type SessionEndKind = 'replaced' | 'disconnected';
+/**
+ * How a live session is ended from outside: replaced by a newer one, disconnected (central stopping), or
+ * revoked by an operator (the site is told its credential is no longer valid, so it stops retrying at once).
+ */
+export type SessionEndKind = 'replaced' | 'disconnected' | 'revoked';
 
 /** What the registry needs from one established Session stream. */
 export interface RegisteredSession {
@@ -143,11 +146,11 @@ export class SiteSessionRegistry {
       .sort((a, b) => Number(b.connected) - Number(a.connected) || a.siteId.localeCompare(b.siteId));
   }
 
-  /** End the site's live session now (used on revocation). True when there was one. */
-  disconnect(siteId: string, reason: string): boolean {
+  /** End the site's live session now (`revoked` on revocation). True when there was one. */
+  disconnect(siteId: string, reason: string, kind: SessionEndKind = 'disconnected'): boolean {
     const live = this.sites.get(siteId)?.live;
     if (!live) return false;
-    live.end('disconnected', reason);
+    live.end(kind, reason);
     return true;
   }
 

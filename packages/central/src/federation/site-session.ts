@@ -81,6 +81,8 @@ export class SiteSession implements RegisteredSession {
   /** End the stream from outside: replaced by a newer session, or disconnected (revocation, shutdown). */
   end(kind: SessionEndKind, reason: string): void {
     if (kind === 'replaced') this.finish(grpc.status.ABORTED, reason, 'replaced');
+    // UNAUTHENTICATED, as the credential check would answer from now on: the site gives up instead of retrying.
+    else if (kind === 'revoked') this.finish(grpc.status.UNAUTHENTICATED, reason, 'disconnected');
     else this.finish(grpc.status.UNAVAILABLE, reason, 'disconnected');
   }
 

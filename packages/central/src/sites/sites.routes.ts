@@ -128,7 +128,7 @@ export function sitesRouter(deps: SitesRouterDeps): Router {
       (manager) => deps.sites.revoke(id, manager),
     );
     // After the commit: a session ended earlier could reconnect with a credential that still worked.
-    deps.sessions.disconnect(id, 'the site was revoked at central');
+    deps.sessions.disconnect(id, 'the site was revoked at central', 'revoked');
     res.status(204).end();
   });
 

@@ -28,8 +28,10 @@ import { GroupResolver } from '../directory/group-names';
 import { checkedDirectoryChanges } from './directory-sink-schema';
 import { VersionedApplier, type AppliedBatch, type VersionedSink } from './versioned-applier';
 
-/** The `federation_state` names the directory uses. */
+/** The `federation_state` value holding the directory version the cache holds. */
 export const DIRECTORY_VERSION_STATE = 'directory.version';
+
+/** The `federation_state` value holding the last snapshot mark taken (marks are never reused). */
 export const DIRECTORY_SNAPSHOT_STATE = 'directory.snapshotMark';
 
 /** What the directory sink writes to. */
