@@ -30,6 +30,7 @@ describe('federation link, with real processes (central on MariaDB, site on SQLi
       name: 'brno',
       dataDir: tempDataDir('site-brno'),
       centralAddress: `127.0.0.1:${central.grpcPort}`,
+      centralCaFile: central.caFile,
       token: ticket.enrolmentToken,
     });
     running.push(site.process);

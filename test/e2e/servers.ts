@@ -61,7 +61,9 @@ export async function startCentral(options: {
   });
   const url = `http://127.0.0.1:${httpPort}`;
   await waitForHttp(`${url}/healthz`, { timeoutMs: 60_000 });
-  return { process: proc, url, grpcPort, httpPort };
+  // Central makes its federation CA on first start (federation.tls = auto); sites trust it through this file.
+  const caFile = path.join(options.dataDir, 'federation-tls', 'ca-cert.pem');
+  return { process: proc, url, grpcPort, httpPort, caFile };
 }
 
 /** What {@link startSite} starts. */
@@ -70,6 +72,8 @@ export interface StartSiteOptions {
   dataDir: string;
   /** central's gRPC address; omitted, the site runs standalone (no QUIRE_CENTRAL_ADDRESS). */
   centralAddress?: string;
+  /** central's federation CA certificate (from startCentral): the site then speaks TLS to central. */
+  centralCaFile?: string;
   token?: string;
   /** Extra settings (e.g. QUIRE_JOBS_MAX_SIZE_MB), applied over the defaults below. */
   env?: Record<string, string>;
@@ -99,6 +103,9 @@ export async function startSite(options: StartSiteOptions) {
       QUIRE_RAW_HOST: '127.0.0.1',
       QUIRE_FEDERATION_RECONNECT_MAX_MS: '2000',
       ...(options.centralAddress ? { QUIRE_CENTRAL_ADDRESS: options.centralAddress } : {}),
+      ...(options.centralCaFile
+        ? { QUIRE_CENTRAL_TLS: 'true', QUIRE_CENTRAL_CA_FILE: options.centralCaFile }
+        : {}),
       ...(options.token ? { QUIRE_ENROLMENT_TOKEN: options.token } : {}),
       ...options.env,
     }),

@@ -42,7 +42,7 @@ import { sourcesRouter } from './directory/sources.routes';
 import { DirectorySettingEntity, DirectorySettings } from './directory/directory-settings';
 import { ErrorEventNotifier } from './directory/error-event-notifier';
 import { notificationsRouter } from './directory/notifications.routes';
-import { FederationServer, type SessionParticipantFactory } from './federation';
+import { directoryPublisher, FederationServer, type SessionParticipantFactory } from './federation';
 import { setUpFederationTls } from './federation/federation-ca-tls';
 import { centralMigrations } from './migrations';
 import { SiteEntity } from './sites/site.entity';
@@ -97,6 +97,7 @@ export async function buildDirectory(config: QuireConfig, logger: Logger, dataSo
     fileSources: await loadSourcesFile(config.directory.sourcesFile),
   });
   return {
+    lookupKeys,
     repository,
     sources,
     pinReset: new PinResetService({
@@ -179,9 +180,24 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
       recordApplied: (siteId, version) => sites.recordTemplateVersion(siteId, version),
       recordError,
     });
+    const directory = await buildDirectory(config, logger, core.dataSource);
     const replicated = buildReplication({ dataSource: core.dataSource, sites, logger });
     replication = replicated;
-    const participants: SessionParticipantFactory[] = [replicated.inbox, templates.publisher];
+    const directoryFeed = directoryPublisher({
+      dataSource: core.dataSource,
+      feed: directory.feed,
+      repository: directory.repository,
+      logger: logger.child({ component: 'directory-publisher' }),
+      recordApplied: (siteId, version) => sites.recordDirectoryVersion(siteId, version),
+      recordError,
+    });
+    const participants: SessionParticipantFactory[] = [
+      replicated.inbox,
+      templates.publisher,
+      directoryFeed.participant,
+      // Sites compute the same PIN and card lookup keys as central: they get its secret on every welcome.
+      () => ({ welcome: async () => ({ lookupKey: directory.lookupKeys.secret }) }),
+    ];
     const federationTls = await setUpFederationTls(config, logger.child({ component: 'federation' }));
     const federation = new FederationServer({
       participants,
@@ -195,7 +211,6 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
       siteCertificates: federationTls.siteCertificates,
     });
     replicated.registerMetrics(core.metrics, federation.sessions);
-    const directory = await buildDirectory(config, logger, core.dataSource);
     errorEvents = new ErrorEventNotifier({
       settings: directory.settings,
       logger: logger.child({ component: 'error-events' }),
@@ -234,6 +249,7 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
         await http.close(config.http.shutdownTimeoutSeconds * 1000);
         await directory.sources.stop();
         await federation.stop(2000);
+        directoryFeed.close();
         await replication?.close();
         await errorEvents?.stop();
         await core.close();

@@ -400,7 +400,7 @@ forEachDriver('central directory change feed', (_driver, getUrl) => {
       'live:active',
       'off:disabled',
     ]);
-    expect(snapshot.groups).to.deep.equal([{ id: group.id, name: 'Staff', parentId: null }]);
+    expect(snapshot.groups).to.deep.equal([{ id: group.id, name: 'Staff', parentId: null, rights: [] }]);
     const record = snapshot.users.find((u) => u.id === live.id)!;
     expect(record.pinKey).to.equal(dir.lookupKeys.pin(PIN));
     expect(record.cards.map((c) => c.key)).to.deep.equal([dir.lookupKeys.card(CARD)]);

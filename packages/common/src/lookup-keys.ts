@@ -4,13 +4,23 @@
  * trimmed and upper-cased, and leading zeros are kept because some card numbers differ only by them.
  */
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { hmacHex, randomToken } from './crypto';
 
 /** Computes the lookup keys of PINs and cards under one secret key. */
 export class LookupKeys {
-  constructor(private readonly key: string) {}
+  constructor(private key: string) {}
+
+  /** The secret itself, for central to hand to its sites over the federation session. */
+  get secret(): string {
+    return this.key;
+  }
+
+  /** Use `key` from now on: a site adopts the organisation's secret from central. */
+  useSecret(key: string): void {
+    this.key = key;
+  }
 
   /** The lookup key of a PIN. */
   pin(pin: string): string {
@@ -21,6 +31,15 @@ export class LookupKeys {
   card(card: string): string {
     return hmacHex(this.key, `card:${card.trim().toUpperCase()}`);
   }
+}
+
+/** Keep `key` as the lookup-key secret in `<dataDir>/lookup-key` (mode 0600), replacing what was there. */
+export async function saveLookupKey(dataDir: string, key: string): Promise<void> {
+  await mkdir(dataDir, { recursive: true });
+  const file = path.join(dataDir, 'lookup-key');
+  const temp = `${file}.${process.pid}.tmp`;
+  await writeFile(temp, `${key}\n`, { mode: 0o600 });
+  await rename(temp, file);
 }
 
 /**

@@ -16,7 +16,15 @@ import {
 } from '@quire/common';
 import { loadLookupKeys } from '@quire/common';
 import { directoryRouter } from './directory';
-import { buildTemplateApplier, CentralLink, OutboxSender, type LinkParticipant } from './federation';
+import {
+  buildTemplateApplier,
+  CentralLink,
+  DirectorySink,
+  directoryApplier,
+  LookupKeyAdopter,
+  OutboxSender,
+  type LinkParticipant,
+} from './federation';
 import { startIntakeListeners, type IntakeListeners } from './intake/intake-listeners';
 import { buildJobCore, siteEntities } from './job-core';
 import { jobsRouter } from './jobs';
@@ -175,6 +183,16 @@ export async function startSite(options: StartSiteOptions): Promise<SiteServer> 
       );
     }
     participants.push(
+      new LookupKeyAdopter({
+        lookupKeys: jobCore.directory.lookupKeys,
+        dataDir: config.data.dir,
+        configured: Boolean(config.terminal.lookupKey),
+        logger: logger.child({ component: 'central-link' }),
+      }),
+      directoryApplier({
+        sink: new DirectorySink({ dataSource: core.dataSource }),
+        logger: logger.child({ component: 'directory-replication' }),
+      }),
       buildTemplateApplier({ dataSource: core.dataSource, queues: jobCore.queues, logger }).applier,
     );
     const link = await createCentralLink(config, logger, core.metrics, participants);

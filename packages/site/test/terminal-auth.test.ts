@@ -119,8 +119,12 @@ forEachDriver('terminal sign-in', (_driver, getUrl) => {
       "SELECT * FROM directory_users WHERE username_key = 'alice'",
     );
     expect(row.pin_key).to.equal(hmacHex(LOOKUP_SECRET, `pin:${ALICE.pin}`));
-    expect(row.card_key).to.equal(hmacHex(LOOKUP_SECRET, `card:${ALICE.card}`));
-    for (const [column, value] of Object.entries(row)) {
+    const [card] = await h.core.dataSource.query<Array<Record<string, unknown>>>(
+      'SELECT * FROM directory_user_cards WHERE user_id = ?',
+      [row.id],
+    );
+    expect(card.card_key).to.equal(hmacHex(LOOKUP_SECRET, `card:${ALICE.card}`));
+    for (const [column, value] of [...Object.entries(row), ...Object.entries(card)]) {
       const text = String(value).toUpperCase();
       for (const secret of [ALICE.pin, ALICE.card, ALICE.password]) {
         expect(text, `column ${column}`).not.to.include(secret.toUpperCase());

@@ -55,3 +55,4 @@ export {
   directoryApplier,
   type DirectorySinkOptions,
 } from './directory-sink';
+export { LookupKeyAdopter, type LookupKeyAdopterOptions } from './lookup-key-adopter';

@@ -59,6 +59,7 @@ function welcome(appliedSeq: number): Welcome__Output {
     heartbeatSeconds: 1,
     serverTimeMs: String(Date.now()),
     appliedSeq: String(appliedSeq),
+    lookupKey: '',
   };
 }
 

@@ -8,6 +8,7 @@ export interface Welcome {
   'heartbeatSeconds'?: (number);
   'serverTimeMs'?: (number | string | Long);
   'appliedSeq'?: (number | string | Long);
+  'lookupKey'?: (string);
 }
 
 export interface Welcome__Output {
@@ -16,4 +17,5 @@ export interface Welcome__Output {
   'heartbeatSeconds': (number);
   'serverTimeMs': (string);
   'appliedSeq': (string);
+  'lookupKey': (string);
 }
