@@ -174,12 +174,12 @@ describe('federation replication, with real processes (central and site A on Mar
     }));
     let acked = 0;
     let siteAPaused: Promise<void> | null = null;
-    const events: Array<{ at: number; run: () => Promise<void> }> = [
-      { at: 150, run: killCentral },
-      { at: 250, run: restartCentral },
-      { at: 450, run: () => killAndRestartSiteA() },
-      { at: 700, run: killCentral },
-      { at: 800, run: restartCentral },
+    const events: Array<{ at: number; what: string; run: () => Promise<void> }> = [
+      { at: 150, what: 'SIGKILL central', run: killCentral },
+      { at: 250, what: 'restart central', run: restartCentral },
+      { at: 450, what: 'SIGKILL site A and restart it', run: () => killAndRestartSiteA() },
+      { at: 700, what: 'SIGKILL central', run: killCentral },
+      { at: 800, what: 'restart central', run: restartCentral },
     ];
     let pauseA: (() => void) | null = null;
     const killAndRestartSiteA = async () => {
@@ -199,7 +199,10 @@ describe('federation replication, with real processes (central and site A on Mar
       acked += 1;
       while (nextEvent < events.length && acked >= events[nextEvent].at) {
         const event = events[nextEvent++];
-        eventChain = eventChain.then(event.run);
+        eventChain = eventChain.then(async () => {
+          say(`after ${acked} acknowledged jobs: ${event.what}`);
+          await event.run();
+        });
       }
     };
     const worker = (site: string) => async () => {

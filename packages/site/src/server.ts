@@ -23,6 +23,7 @@ import {
   directoryApplier,
   LookupKeyAdopter,
   OutboxSender,
+  registerReplicationMetrics,
   type LinkParticipant,
 } from './federation';
 import { startIntakeListeners, type IntakeListeners } from './intake/intake-listeners';
@@ -176,6 +177,15 @@ export async function startSite(options: StartSiteOptions): Promise<SiteServer> 
       version: siteVersion,
     });
     stops.push(() => listeners.stop());
+    const directorySink = new DirectorySink({ dataSource: core.dataSource });
+    const directory = {
+      sink: directorySink,
+      applier: directoryApplier({
+        sink: directorySink,
+        logger: logger.child({ component: 'directory-replication' }),
+      }),
+    };
+    const templates = buildTemplateApplier({ dataSource: core.dataSource, queues: jobCore.queues, logger });
     const participants: LinkParticipant[] = [];
     if (jobCore.outbox) {
       participants.push(
@@ -189,12 +199,13 @@ export async function startSite(options: StartSiteOptions): Promise<SiteServer> 
         configured: Boolean(config.terminal.lookupKey),
         logger: logger.child({ component: 'central-link' }),
       }),
-      directoryApplier({
-        sink: new DirectorySink({ dataSource: core.dataSource }),
-        logger: logger.child({ component: 'directory-replication' }),
-      }),
-      buildTemplateApplier({ dataSource: core.dataSource, queues: jobCore.queues, logger }).applier,
+      directory.applier,
+      templates.applier,
     );
+    registerReplicationMetrics(core.metrics, [
+      { name: 'directory', ...directory },
+      { name: 'templates', ...templates },
+    ]);
     const link = await createCentralLink(config, logger, core.metrics, participants);
     link?.start();
     if (link) stops.push(() => link.stop());

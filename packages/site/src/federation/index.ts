@@ -56,3 +56,4 @@ export {
   type DirectorySinkOptions,
 } from './directory-sink';
 export { LookupKeyAdopter, type LookupKeyAdopterOptions } from './lookup-key-adopter';
+export { registerReplicationMetrics, type ReplicatedSet } from './replication-metrics';
