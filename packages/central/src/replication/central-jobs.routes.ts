@@ -5,7 +5,15 @@
  * always pass).
  */
 import { Router, type Request } from 'express';
-import { ErrorCode, isUuid, QuireError, requireAuth, type AuthService } from '@quire/common';
+import {
+  choiceListQuery,
+  dateQuery,
+  integerQuery,
+  isUuid,
+  queryValue,
+  requireAuth,
+  type AuthService,
+} from '@quire/common';
 import { type RightsService } from '../directory/rights';
 import {
   type CentralJob,
@@ -29,62 +37,17 @@ export interface CentralJobsRouterDeps {
   rights: Pick<RightsService, 'require'>;
 }
 
-function invalid(parameter: string, problem: string): QuireError {
-  return new QuireError(ErrorCode.ValidationFailed, `Query parameter ${parameter} ${problem}`, {
-    details: { fields: [{ field: parameter, problem }] },
-  });
-}
-
-/** A query parameter given at most once, as a string. */
-function queryValue(req: Request, name: string): string | undefined {
-  const value = req.query[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw invalid(name, 'must be given once, as plain text');
-  return value;
-}
-
-function integerParam(req: Request, name: string, min: number, max: number, fallback: number): number {
-  const raw = queryValue(req, name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) {
-    throw invalid(name, `must be a whole number from ${min} to ${max}`);
-  }
-  return value;
-}
-
-function statesParam(req: Request): string[] | undefined {
-  const raw = queryValue(req, 'state');
-  if (raw === undefined) return undefined;
-  const states = raw.split(',').map((state) => state.trim());
-  const unknown = states.find((state) => !JOB_STATES.includes(state));
-  if (unknown !== undefined) {
-    throw invalid('state', `has an unknown state "${unknown}"; use one or more of ${JOB_STATES.join(', ')}`);
-  }
-  return states;
-}
-
-function dateParam(req: Request, name: 'from' | 'to'): Date | undefined {
-  const raw = queryValue(req, name);
-  if (raw === undefined) return undefined;
-  const at = new Date(raw);
-  if (Number.isNaN(at.getTime())) {
-    throw invalid(name, 'must be an ISO 8601 date or date-time, e.g. 2025-01-31T12:00:00Z');
-  }
-  return at;
-}
-
 function listFilters(req: Request): CentralJobFilters {
   const queue = queryValue(req, 'queue');
   return {
     site: queryValue(req, 'site'),
     owner: queryValue(req, 'owner'),
     ...(queue === undefined ? {} : isUuid(queue) ? { queueId: queue } : { queueName: queue }),
-    states: statesParam(req),
-    from: dateParam(req, 'from'),
-    to: dateParam(req, 'to'),
-    limit: integerParam(req, 'limit', 1, CENTRAL_JOBS_PAGE_MAX, CENTRAL_JOBS_PAGE_DEFAULT),
-    offset: integerParam(req, 'offset', 0, Number.MAX_SAFE_INTEGER, 0),
+    states: choiceListQuery(req, 'state', JOB_STATES),
+    from: dateQuery(req, 'from'),
+    to: dateQuery(req, 'to'),
+    limit: integerQuery(req, 'limit', 1, CENTRAL_JOBS_PAGE_MAX, CENTRAL_JOBS_PAGE_DEFAULT),
+    offset: integerQuery(req, 'offset', 0, Number.MAX_SAFE_INTEGER, 0),
   };
 }
 

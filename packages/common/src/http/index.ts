@@ -10,3 +10,4 @@ export * from './parse-body';
 export * from './error-handler';
 export * from './request-id';
 export { HTTP_DURATION_METRIC, pathWithoutQuery } from './request-log';
+export * from './query-params';

@@ -5,7 +5,18 @@
  */
 import { Router, type Request } from 'express';
 import { type DataSource } from 'typeorm';
-import { auditedWrite, ErrorCode, isUuid, QuireError, requireAuth, type AuthService } from '@quire/common';
+import {
+  auditedWrite,
+  choiceListQuery,
+  dateQuery,
+  ErrorCode,
+  integerQuery,
+  isUuid,
+  queryValue,
+  QuireError,
+  requireAuth,
+  type AuthService,
+} from '@quire/common';
 import { type JobState, type Requester } from '../intake/intake-port';
 import { type JobQuery } from './job.repository';
 import { JOB_TRANSITIONS } from './job-state-machine';
@@ -27,61 +38,16 @@ export interface JobsRouterDeps {
 
 const JOB_STATES = Object.keys(JOB_TRANSITIONS) as JobState[];
 
-function invalid(parameter: string, problem: string): QuireError {
-  return new QuireError(ErrorCode.ValidationFailed, `Query parameter ${parameter} ${problem}`, {
-    details: { fields: [{ field: parameter, problem }] },
-  });
-}
-
-/** A query parameter given at most once, as a string. */
-function queryValue(req: Request, name: string): string | undefined {
-  const value = req.query[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw invalid(name, 'must be given once, as plain text');
-  return value;
-}
-
-function integerParam(req: Request, name: string, min: number, max: number, fallback: number): number {
-  const raw = queryValue(req, name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) {
-    throw invalid(name, `must be a whole number from ${min} to ${max}`);
-  }
-  return value;
-}
-
-function statesParam(req: Request): JobState[] | undefined {
-  const raw = queryValue(req, 'state');
-  if (raw === undefined) return undefined;
-  const states = raw.split(',').map((state) => state.trim());
-  const unknown = states.find((state) => !JOB_STATES.includes(state as JobState));
-  if (unknown !== undefined) {
-    throw invalid('state', `has an unknown state "${unknown}"; use one or more of ${JOB_STATES.join(', ')}`);
-  }
-  return states as JobState[];
-}
-
-function sinceParam(req: Request): Date | undefined {
-  const raw = queryValue(req, 'since');
-  if (raw === undefined) return undefined;
-  const since = new Date(raw);
-  if (Number.isNaN(since.getTime())) {
-    throw invalid('since', 'must be an ISO 8601 date or date-time, e.g. 2025-01-31T12:00:00Z');
-  }
-  return since;
-}
-
 /** The list query of `GET /api/v1/jobs`; `queue` is a queue id or name. */
 function listQuery(req: Request): JobQuery {
   const queue = queryValue(req, 'queue');
   return {
     owner: queryValue(req, 'owner'),
     ...(queue === undefined ? {} : isUuid(queue) ? { queueId: queue } : { queueName: queue }),
-    states: statesParam(req),
-    since: sinceParam(req),
-    limit: integerParam(req, 'limit', 1, JOBS_PAGE_MAX, JOBS_PAGE_DEFAULT),
-    offset: integerParam(req, 'offset', 0, Number.MAX_SAFE_INTEGER, 0),
+    states: choiceListQuery(req, 'state', JOB_STATES),
+    since: dateQuery(req, 'since'),
+    limit: integerQuery(req, 'limit', 1, JOBS_PAGE_MAX, JOBS_PAGE_DEFAULT),
+    offset: integerQuery(req, 'offset', 0, Number.MAX_SAFE_INTEGER, 0),
   };
 }
 
