@@ -10,6 +10,7 @@ export * from './logging/logger';
 export * from './db/data-source';
 export * from './db/columns';
 export * from './db/within-transaction';
+export * from './db/after-commit';
 export * from './metrics/registry';
 export * from './cli/run-command';
 export * from './cli/server-cli';

@@ -4,6 +4,7 @@
  * a handle that stops everything in reverse order.
  */
 import { readFile } from 'node:fs/promises';
+import { type DataSource } from 'typeorm';
 import {
   type Logger,
   type QuireConfig,
@@ -27,7 +28,7 @@ import {
   type LinkParticipant,
 } from './federation';
 import { startIntakeListeners, type IntakeListeners } from './intake/intake-listeners';
-import { buildJobCore, siteEntities } from './job-core';
+import { buildJobCore, siteEntities, type JobCore } from './job-core';
 import { jobsRouter } from './jobs';
 import { siteMigrations } from './migrations';
 import { printersRouter } from './printers';
@@ -89,6 +90,43 @@ async function createCentralLink(
   });
 }
 type CentralLinkMetrics = ConstructorParameters<typeof CentralLink>[0]['metrics'];
+
+/**
+ * The parts of the site that replicate with central (none on a standalone site): the outbox sender, the
+ * lookup-key adopter, and the directory and template appliers, whose versions also go into `/metrics`.
+ */
+function replicationParticipants(
+  config: QuireConfig,
+  logger: Logger,
+  core: { dataSource: DataSource; metrics: CentralLinkMetrics },
+  jobCore: JobCore,
+): LinkParticipant[] {
+  if (!config.central.address || !jobCore.outbox) return [];
+  const directorySink = new DirectorySink({ dataSource: core.dataSource });
+  const directory = {
+    sink: directorySink,
+    applier: directoryApplier({
+      sink: directorySink,
+      logger: logger.child({ component: 'directory-replication' }),
+    }),
+  };
+  const templates = buildTemplateApplier({ dataSource: core.dataSource, queues: jobCore.queues, logger });
+  registerReplicationMetrics(core.metrics, [
+    { name: 'directory', ...directory },
+    { name: 'templates', ...templates },
+  ]);
+  return [
+    new OutboxSender({ outbox: jobCore.outbox, logger: logger.child({ component: 'outbox' }) }),
+    new LookupKeyAdopter({
+      lookupKeys: jobCore.directory.lookupKeys,
+      dataDir: config.data.dir,
+      configured: Boolean(config.terminal.lookupKey),
+      logger: logger.child({ component: 'central-link' }),
+    }),
+    directory.applier,
+    templates.applier,
+  ];
+}
 
 function centralLinkCheck(link: CentralLink | null): ReadinessCheck {
   return {
@@ -177,35 +215,7 @@ export async function startSite(options: StartSiteOptions): Promise<SiteServer> 
       version: siteVersion,
     });
     stops.push(() => listeners.stop());
-    const directorySink = new DirectorySink({ dataSource: core.dataSource });
-    const directory = {
-      sink: directorySink,
-      applier: directoryApplier({
-        sink: directorySink,
-        logger: logger.child({ component: 'directory-replication' }),
-      }),
-    };
-    const templates = buildTemplateApplier({ dataSource: core.dataSource, queues: jobCore.queues, logger });
-    const participants: LinkParticipant[] = [];
-    if (jobCore.outbox) {
-      participants.push(
-        new OutboxSender({ outbox: jobCore.outbox, logger: logger.child({ component: 'outbox' }) }),
-      );
-    }
-    participants.push(
-      new LookupKeyAdopter({
-        lookupKeys: jobCore.directory.lookupKeys,
-        dataDir: config.data.dir,
-        configured: Boolean(config.terminal.lookupKey),
-        logger: logger.child({ component: 'central-link' }),
-      }),
-      directory.applier,
-      templates.applier,
-    );
-    registerReplicationMetrics(core.metrics, [
-      { name: 'directory', ...directory },
-      { name: 'templates', ...templates },
-    ]);
+    const participants = replicationParticipants(config, logger, core, jobCore);
     const link = await createCentralLink(config, logger, core.metrics, participants);
     link?.start();
     if (link) stops.push(() => link.stop());

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { In, Like, type EntityManager, type FindOptionsWhere } from 'typeorm';
-import { ErrorCode, QuireError } from '@quire/common';
+import { afterCommit, ErrorCode, QuireError } from '@quire/common';
 import {
   DirectoryChangeEntity,
   DirectoryDelegateEntity,
@@ -26,12 +26,6 @@ export function nameKey(name: string): string {
   return createHash('sha256').update(name, 'utf8').digest('hex');
 }
 
-/**
- * The key recordChange sets in the data of the query runner of its transaction, so that a commit listener
- * (federation's directory source) can tell sites at once that the directory moved on.
- */
-export const DIRECTORY_CHANGED = 'quire.directoryChanged';
-
 /** Which users to list. */
 export interface UserQuery {
   /** Substring of the username or full name (case-insensitive on MySQL, as typed on SQLite). */
@@ -44,6 +38,17 @@ export interface UserQuery {
 
 /** Reads and writes the directory tables. */
 export class DirectoryRepository {
+  private readonly changeListeners = new Set<() => void>();
+
+  /**
+   * Call `listener` once a transaction that recorded a change has committed (federation's directory source, so
+   * sites hear at once that the directory moved on). Returns the function that stops it.
+   */
+  onCommittedChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
   /** Bump the directory version and record that `entityId` changed; returns the new version. */
   async recordChange(
     tx: EntityManager,
@@ -57,8 +62,14 @@ export class DirectoryRepository {
     if (!row)
       throw new QuireError(ErrorCode.Internal, 'The directory version row is missing; run the migrations');
     await tx.insert(DirectoryChangeEntity, { version: row.value, entityKind, entityId, op, at });
-    if (tx.queryRunner) tx.queryRunner.data[DIRECTORY_CHANGED] = true;
+    if (this.changeListeners.size > 0)
+      afterCommit(tx.connection, tx, () => this.announceChange(), 'directory.changed');
     return row.value;
+  }
+
+  /** Tell the listeners (once per committed transaction, however many changes it recorded). */
+  private announceChange(): void {
+    for (const listener of this.changeListeners) listener();
   }
 
   /** The current directory version. */

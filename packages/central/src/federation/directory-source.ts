@@ -14,11 +14,11 @@
  *   directory change, so sites hear of a change made through the services at once; changes written by the sync
  *   engine's bulk writer are seen by the poll.
  */
-import { type DataSource, type EntitySubscriberInterface, type QueryRunner } from 'typeorm';
+import { type DataSource } from 'typeorm';
 import { describeError, type Logger } from '@quire/common';
 import type { DirectoryChange } from '@quire/shared-proto';
 import { type ChangePage, type DirectoryChangeFeed } from '../directory/change-feed';
-import { DIRECTORY_CHANGED, type DirectoryRepository } from '../directory/directory.repository';
+import { type DirectoryRepository } from '../directory/directory.repository';
 import type { SessionParticipantFactory } from './session-participant';
 import {
   versionedPublisher,
@@ -119,20 +119,7 @@ export class DirectorySource implements VersionedSource<DirectoryChange> {
    * the function that stops it.
    */
   notifyAfterCommits(): () => void {
-    const subscriber: EntitySubscriberInterface = {
-      afterTransactionCommit: ({ queryRunner }) => {
-        if (this.takeChangedMark(queryRunner)) this.notify();
-      },
-      afterTransactionRollback: ({ queryRunner }) => {
-        this.takeChangedMark(queryRunner);
-      },
-    };
-    const subscribers = this.options.dataSource.subscribers;
-    subscribers.push(subscriber);
-    return () => {
-      const index = subscribers.indexOf(subscriber);
-      if (index >= 0) subscribers.splice(index, 1);
-    };
+    return this.options.repository.onCommittedChange(() => this.notify());
   }
 
   /** Stop polling and drop the shared snapshot. */
@@ -145,13 +132,6 @@ export class DirectorySource implements VersionedSource<DirectoryChange> {
 
   private get threshold(): number {
     return this.options.snapshotThreshold ?? 20_000;
-  }
-
-  /** True (and cleared) when the transaction that just ended recorded a change; savepoints wait for the end. */
-  private takeChangedMark(runner: QueryRunner): boolean {
-    if (runner.isTransactionActive || !runner.data[DIRECTORY_CHANGED]) return false;
-    delete runner.data[DIRECTORY_CHANGED];
-    return true;
   }
 
   private buildSnapshot(askedAt: number): Promise<DirectorySnapshot> {

@@ -9,17 +9,17 @@
  * for one rolled back), so the template publisher wakes as soon as sites can read the change.
  */
 import { EventEmitter } from 'node:events';
-import {
-  IsNull,
-  MoreThan,
-  type DataSource,
-  type EntityManager,
-  type QueryRunner,
-  type TransactionCommitEvent,
-  type TransactionRollbackEvent,
-} from 'typeorm';
+import { IsNull, MoreThan, type DataSource, type EntityManager } from 'typeorm';
 import { type QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { checkInput, ErrorCode, newId, QuireError, withinTransaction } from '@quire/common';
+import {
+  afterCommit,
+  checkInput,
+  ErrorCode,
+  isUniqueViolation,
+  newId,
+  QuireError,
+  withinTransaction,
+} from '@quire/common';
 import {
   ConfigTemplateEntity,
   ConfigTemplateVersionEntity,
@@ -41,16 +41,6 @@ export interface TemplateStoreOptions {
 
 type TemplateStoreEvents = { changed: [] };
 
-/** True when `err` is a unique-index violation on MySQL/MariaDB or SQLite. */
-function isUniqueViolation(err: unknown): boolean {
-  const driverError = (err as { driverError?: { code?: unknown; errno?: unknown } } | null)?.driverError;
-  return (
-    driverError?.code === 'ER_DUP_ENTRY' ||
-    driverError?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
-    driverError?.errno === 1062
-  );
-}
-
 /**
  * `template` as TypeORM's insert and update take it. Their deep-partial type cannot express a JSON object of
  * unknown values (`settings`), which the column's transformer writes as text.
@@ -63,17 +53,11 @@ function row(template: Partial<ConfigTemplateEntity>): QueryDeepPartialEntity<Co
 export class TemplateStore extends EventEmitter<TemplateStoreEvents> {
   private readonly dataSource: DataSource;
   private readonly now: () => Date;
-  /** Query runners whose open transaction wrote a template: `changed` is due when it commits. */
-  private readonly dirty = new WeakSet<QueryRunner>();
 
   constructor(options: TemplateStoreOptions) {
     super();
     this.dataSource = options.dataSource;
     this.now = options.now ?? (() => new Date());
-    this.dataSource.subscribers.push({
-      afterTransactionCommit: (event: TransactionCommitEvent) => this.settle(event.queryRunner, true),
-      afterTransactionRollback: (event: TransactionRollbackEvent) => this.settle(event.queryRunner, false),
-    });
   }
 
   /** Live templates, by type and name; only those of `type` when given. */
@@ -191,7 +175,7 @@ export class TemplateStore extends EventEmitter<TemplateStoreEvents> {
     return withinTransaction(this.dataSource, manager, async (tx) => {
       const version = await this.nextVersion(tx);
       const result = await fn(tx, version);
-      if (tx.queryRunner) this.dirty.add(tx.queryRunner);
+      afterCommit(this.dataSource, tx, () => this.emit('changed'), 'templates.changed');
       return result;
     });
   }
@@ -229,17 +213,5 @@ export class TemplateStore extends EventEmitter<TemplateStoreEvents> {
       `A ${type} template named "${name}" already exists (names are compared without regard to case)`,
       { details: { field: 'name' } },
     );
-  }
-
-  /** Emit `changed` when the outermost transaction of a runner that wrote commits; forget it on rollback. */
-  private settle(runner: QueryRunner | undefined, committed: boolean): void {
-    if (!runner || runner.isTransactionActive || !this.dirty.has(runner)) return;
-    this.dirty.delete(runner);
-    if (!committed) return;
-    try {
-      this.emit('changed');
-    } catch {
-      // The commit has happened; a failing listener must not make the caller believe it did not.
-    }
   }
 }

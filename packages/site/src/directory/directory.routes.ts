@@ -15,8 +15,8 @@ import {
   requireAdmin,
   requireAuth,
   type AuthService,
+  isUniqueViolation,
 } from '@quire/common';
-import { isUniqueViolation } from '../queues/queue.repository';
 import { type DirectoryService } from './directory.service';
 
 /** What the directory-cache routes need. */

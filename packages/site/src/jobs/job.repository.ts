@@ -18,11 +18,11 @@ import {
   ErrorCode,
   executeUnit,
   QuireError,
+  afterCommit,
   type PlannedStatement,
   type WriteUnit,
 } from '@quire/common';
 import { type JobState } from '../intake/intake-port';
-import { afterCommit } from '../queues/after-commit';
 import { JOB_NUMBER_COUNTER, JobCounterEntity } from './job-counter.entity';
 import { JobEventEntity } from './job-event.entity';
 import { JobEntity } from './job.entity';

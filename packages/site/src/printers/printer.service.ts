@@ -3,10 +3,9 @@
  * only when the output drivers can use it. Deleting a printer takes it off every queue.
  */
 import { type EntityManager } from 'typeorm';
-import { ErrorCode, QuireError, newId, type Logger } from '@quire/common';
+import { ErrorCode, isUniqueViolation, QuireError, newId, type Logger } from '@quire/common';
 import { type OutputTarget } from '../release/output-driver';
 import { parsePrinterUri } from '../release/printer-uri';
-import { isUniqueViolation } from '../queues/queue.repository';
 import { checkNewPrinter, checkPrinterPatch, type NewPrinter, type PrinterPatch } from './printer-input';
 import { type PrinterEntity } from './printer.entity';
 import { type PrinterChanges, type PrinterRepository } from './printer.repository';

@@ -3,7 +3,7 @@
  * transaction of the admin write that caused it (together with its audit row).
  */
 import { IsNull, Not, type DataSource, type EntityManager, type Repository } from 'typeorm';
-import { afterCommit } from './after-commit';
+import { afterCommit } from '@quire/common';
 import { QueueEntity } from './queue.entity';
 
 /** The lower-cased name that queue names are unique and looked up by. */
@@ -96,11 +96,4 @@ export class QueueRepository {
     const result = await this.repo(manager).delete({ id });
     return (result.affected ?? 0) === 1;
   }
-}
-
-/** True when `err` is a unique-index violation on MySQL/MariaDB or SQLite. */
-export function isUniqueViolation(err: unknown): boolean {
-  const driverError = (err as { driverError?: { code?: unknown; errno?: unknown } } | null)?.driverError;
-  const code = driverError?.code;
-  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || driverError?.errno === 1062;
 }

@@ -14,13 +14,14 @@ import {
   newId,
   type FieldProblem,
   type Logger,
+  isUniqueViolation,
 } from '@quire/common';
 import { type QueueSummary } from '../intake/intake-port';
 import { defaultDetectionRules } from './detection-rules';
 import { checkLocalChange, managedQueueDeletion, type QueueTemplateMark } from './managed-queue';
 import { checkNewQueue, checkQueuePatch, type NewQueue, type QueuePatch } from './queue-input';
 import { type QueueEntity } from './queue.entity';
-import { isUniqueViolation, queueNameKey, type QueueChanges, type QueueRepository } from './queue.repository';
+import { queueNameKey, type QueueChanges, type QueueRepository } from './queue.repository';
 import { detectOwner, type OwnerDetectionInput, type OwnerDetectionResult } from './user-detection';
 
 export interface QueueServiceOptions {
