@@ -3,14 +3,15 @@
  * (`OutboxRecord.body`, `VersionedBatch.changes`) carry them as UTF-8 JSON, so a record can grow a field without
  * a proto change; these types are the contract for what is inside, shared by both tiers.
  *
- * Up (site → central): one record per outbox row, of kind `job`, `job_event` or `audit`. Central stores each as
+ * Up (site → central): one record per outbox row, of kind `job`, `job_event`, `audit`, `printer_counter` or
+ * `printer_event`. Central stores each as
  * an upsert on (site id, `key`), so a replay never duplicates anything.
  * Down (central → site): directory changes (users and groups) and template changes, each entity once per batch
  * with its state as it is now, or its deletion.
  */
 
 /** What an outbox record is. */
-export type OutboxRecordKind = 'job' | 'job_event' | 'audit';
+export type OutboxRecordKind = 'job' | 'job_event' | 'audit' | 'printer_counter' | 'printer_event';
 
 /** A job as central keeps it: the site's job row without local paths; times are ISO 8601 strings. */
 export interface JobRecord {
@@ -73,11 +74,41 @@ export interface AuditRecord {
   requestId: string;
 }
 
+/** One stored page-counter snapshot of a printer (the SNMP counter report's source); key: `id`. */
+export interface PrinterCounterRecord {
+  id: string;
+  printerId: string;
+  printerName: string;
+  serial: string | null;
+  mac: string | null;
+  at: string;
+  total: number | null;
+  mono: number | null;
+  color: number | null;
+}
+
+/** One printer event episode as it is now (open, or closed with its close time); key: `id`. */
+export interface PrinterEventRecord {
+  id: string;
+  printerId: string;
+  printerName: string;
+  /** The event type: `toner-low`, `toner-empty`, `out-of-paper`, `paper-jam`, `cover-open`, ... */
+  type: string;
+  /** What within the printer: the supply or tray index, the milestone; '' when the event is printer-wide. */
+  subject: string;
+  openedAt: string;
+  closedAt: string | null;
+  /** A one-line account for reports (`Black toner at 7%`). */
+  message: string;
+}
+
 /** The body of each outbox record kind. */
 export interface OutboxBodies {
   job: JobRecord;
   job_event: JobEventRecord;
   audit: AuditRecord;
+  printer_counter: PrinterCounterRecord;
+  printer_event: PrinterEventRecord;
 }
 
 /** A directory user as sites receive it: lookup keys only, never a PIN or card number. */

@@ -389,6 +389,33 @@ export const configSchema = {
       doc: "Colour detection. `standard`: from each language's colour operators, in process. `enhanced`: PostScript and PDF colour per page from ghostscript's ink coverage (`gs -sDEVICE=inkcov`), which starts a ghostscript process per job and renders every page (12 to 30 times slower than standard in `npm run bench -- pdl`); without ghostscript installed, standard, with a warning on the job.",
     }),
   },
+  printers: {
+    pollIntervalSeconds: integerSetting(10, 3600, {
+      roles: siteOnly,
+      defaultValue: 60,
+      doc: 'How often each monitored printer is read over SNMP (status, supplies, trays, counters, alerts). Polls are spread evenly over the interval, so 600 printers at 60 s make 10 polls a second, never a burst.',
+    }),
+    pollConcurrency: integerSetting(1, 256, {
+      roles: siteOnly,
+      defaultValue: 16,
+      doc: 'Most printers read at the same time. A printer that does not answer holds its slot for its profile\'s timeout times its retries, so raise this when many printers are often off.',
+    }),
+    counterSnapshotMinutes: integerSetting(1, 1440, {
+      roles: siteOnly,
+      defaultValue: 15,
+      doc: 'Least time between two stored page-counter snapshots of one printer (they feed the SNMP counter report on central). A snapshot is stored only when a counter changed, and at least once a day.',
+    }),
+    discoveryConcurrency: integerSetting(1, 1024, {
+      roles: siteOnly,
+      defaultValue: 64,
+      doc: 'Most addresses a discovery probes at the same time. Each probe is a few small UDP packets; silent addresses cost their profile\'s timeout.',
+    }),
+    webhookTimeoutSeconds: integerSetting(1, 120, {
+      roles: siteOnly,
+      defaultValue: 10,
+      doc: 'How long a printer-event webhook waits for the receiving server to answer before the delivery counts as failed.',
+    }),
+  },
 } satisfies Record<string, Record<string, Setting<unknown>>>;
 
 export type ConfigSchema = typeof configSchema;

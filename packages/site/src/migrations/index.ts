@@ -6,6 +6,7 @@ import { AddRelease1763700500000 } from './1763700500000-add-release';
 import { FederationOutbox1763700800000 } from './1763700800000-federation-outbox';
 import { DirectoryCacheV21763700810000 } from './1763700810000-directory-cache-v2';
 import { SiteTemplates1763700820000 } from './1763700820000-site-templates';
+import { PrinterIdentity1763700900000 } from './1763700900000-printer-identity';
 
 export const siteMigrations = [
   CreateQueues1763700200000,
@@ -15,4 +16,5 @@ export const siteMigrations = [
   FederationOutbox1763700800000,
   DirectoryCacheV21763700810000,
   SiteTemplates1763700820000,
+  PrinterIdentity1763700900000,
 ];

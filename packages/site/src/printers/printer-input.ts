@@ -14,6 +14,23 @@ export const printerNameSchema = z
   .max(127)
   .regex(/^[\x21-\x7e]*$/, 'must be printable ASCII without spaces');
 
+/**
+ * A MAC address in any common spelling (`AA-BB-CC-DD-EE-FF`, `aabb.ccdd.eeff`, `aa:bb:...`), stored as
+ * lower-case colon-separated pairs so that one device always compares equal to itself.
+ */
+export const macAddressSchema = z
+  .string()
+  .transform((value) => value.replace(/[^0-9a-fA-F]/g, '').toLowerCase())
+  .refine((hex) => hex.length === 12, 'must be a MAC address of 6 bytes, such as 00:1b:a9:12:34:56')
+  .transform((hex) => hex.match(/../g)!.join(':'));
+
+/** A host name or IPv4/IPv6 address, without port or scheme. */
+export const hostSchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[A-Za-z0-9.:_-]+$/, 'must be a host name or an IP address, without scheme or port');
+
 /** A new printer: name and URI are required. */
 export const newPrinterSchema = z.strictObject({
   name: printerNameSchema,
@@ -23,6 +40,15 @@ export const newPrinterSchema = z.strictObject({
   enabled: z.boolean().optional(),
   pageCounter: z.number().int().min(0).optional(),
   counterOffset: z.number().int().optional(),
+  configProfileId: z.string().min(1).max(36).nullable().optional(),
+  snmpEnabled: z.boolean().optional(),
+  snmpHost: hostSchema.nullable().optional(),
+  model: z.string().max(255).optional(),
+  serial: z.string().min(1).max(128).nullable().optional(),
+  mac: macAddressSchema.nullable().optional(),
+  colorCapable: z.boolean().nullable().optional(),
+  assetNumber: z.string().max(64).optional(),
+  contact: z.string().max(255).optional(),
 });
 
 /** A change to some settings of a printer. */

@@ -54,8 +54,8 @@ export class PrinterService {
   }
 
   /**
-   * Add a printer. Defaults: enabled, counter 0, offset 0, no group. PRINTER_URI_INVALID for a URI no driver
-   * takes, CONFLICT for a name taken in any case.
+   * Add a printer. Defaults: enabled, counter 0, offset 0, no group, the default configuration profile, SNMP on
+   * at the URI's host. PRINTER_URI_INVALID for a URI no driver takes, CONFLICT for a name or MAC address taken.
    */
   async create(input: NewPrinter, manager?: EntityManager): Promise<PrinterEntity> {
     const settings = checkNewPrinter(input);
@@ -71,10 +71,19 @@ export class PrinterService {
       enabled: settings.enabled ?? true,
       pageCounter: settings.pageCounter ?? 0,
       counterOffset: settings.counterOffset ?? 0,
+      configProfileId: settings.configProfileId ?? null,
+      snmpEnabled: settings.snmpEnabled ?? true,
+      snmpHost: settings.snmpHost ?? null,
+      model: settings.model ?? '',
+      serial: settings.serial ?? null,
+      mac: settings.mac ?? null,
+      colorCapable: settings.colorCapable ?? null,
+      assetNumber: settings.assetNumber ?? '',
+      contact: settings.contact ?? '',
       createdAt: now,
       updatedAt: now,
     };
-    await this.conflictOnDuplicate(printer.name, () => this.options.printers.insert(printer, manager));
+    await this.conflictOnDuplicate(printer, () => this.options.printers.insert(printer, manager));
     this.options.logger.info('printer created', {
       printerId: printer.id,
       printer: printer.name,
@@ -93,7 +102,7 @@ export class PrinterService {
       if (value !== undefined) Object.assign(changes, { [key]: value });
     }
     if (changes.name !== undefined) changes.nameKey = changes.name.toLowerCase();
-    await this.conflictOnDuplicate(changes.name ?? current.name, () =>
+    await this.conflictOnDuplicate({ ...current, ...changes }, () =>
       this.options.printers.update(id, changes, manager),
     );
     this.options.logger.info('printer updated', { printerId: id, printer: changes.name ?? current.name });
@@ -119,14 +128,25 @@ export class PrinterService {
     return this.options.printers.addPages(printerId, pages, manager);
   }
 
-  private async conflictOnDuplicate<T>(name: string, write: () => Promise<T>): Promise<T> {
+  private async conflictOnDuplicate<T>(
+    printer: Pick<PrinterEntity, 'id' | 'name' | 'nameKey' | 'mac'>,
+    write: () => Promise<T>,
+  ): Promise<T> {
     try {
       return await write();
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
+      const sameName = await this.options.printers.findByNameKey(printer.nameKey);
+      if (printer.mac && (!sameName || sameName.id === printer.id)) {
+        throw new QuireError(
+          ErrorCode.Conflict,
+          `Another printer already has the MAC address ${printer.mac} (a MAC address identifies one device)`,
+          { details: { field: 'mac' } },
+        );
+      }
       throw new QuireError(
         ErrorCode.Conflict,
-        `A printer named "${name}" already exists (printer names are compared without regard to case)`,
+        `A printer named "${printer.name}" already exists (printer names are compared without regard to case)`,
         { details: { field: 'name' } },
       );
     }
