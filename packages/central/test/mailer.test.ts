@@ -11,7 +11,7 @@ import { createLogger, ErrorCode, isQuireError, type QuireError } from '@quire/c
 import { freePort, startSmtpSink, startUnacceptingPort, type SmtpSink } from '@quire/testkit';
 import { generateCodes, minimumCodeLength } from '../src/directory/code-generator';
 import { DEFAULT_MAIL_TEMPLATES, renderMail } from '../src/directory/mail-templates';
-import { Mailer, RateLimiter, type MailMessage, type SmtpSettingsInput } from '../src/directory/mailer';
+import { Mailer, RateLimiter, type MailMessage, type SmtpSettingsInput } from '@quire/common';
 
 const SENDER = 'print@example.test';
 

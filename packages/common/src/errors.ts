@@ -41,6 +41,15 @@ export const ErrorCode = {
   LdapSearchFailed: 'LDAP_SEARCH_FAILED',
   MailDeliveryFailed: 'MAIL_DELIVERY_FAILED',
   FederationTlsInvalid: 'FEDERATION_TLS_INVALID',
+  SnmpProfileNotFound: 'SNMP_PROFILE_NOT_FOUND',
+  ConfigProfileNotFound: 'CONFIG_PROFILE_NOT_FOUND',
+  SnmpTimeout: 'SNMP_TIMEOUT',
+  SnmpFailed: 'SNMP_FAILED',
+  DiscoveryRangeInvalid: 'DISCOVERY_RANGE_INVALID',
+  DiscoveryNotFound: 'DISCOVERY_NOT_FOUND',
+  PrinterCsvInvalid: 'PRINTER_CSV_INVALID',
+  EventActionNotFound: 'EVENT_ACTION_NOT_FOUND',
+  WebhookDeliveryFailed: 'WEBHOOK_DELIVERY_FAILED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -78,6 +87,15 @@ const defaultHttpStatus: Record<ErrorCode, number> = {
   LDAP_SEARCH_FAILED: 502,
   MAIL_DELIVERY_FAILED: 502,
   FEDERATION_TLS_INVALID: 500,
+  SNMP_PROFILE_NOT_FOUND: 404,
+  CONFIG_PROFILE_NOT_FOUND: 404,
+  SNMP_TIMEOUT: 504,
+  SNMP_FAILED: 502,
+  DISCOVERY_RANGE_INVALID: 400,
+  DISCOVERY_NOT_FOUND: 404,
+  PRINTER_CSV_INVALID: 400,
+  EVENT_ACTION_NOT_FOUND: 404,
+  WEBHOOK_DELIVERY_FAILED: 502,
 };
 
 /**

@@ -25,3 +25,4 @@ export * from './db/write-unit';
 export * from './db/unit-writers';
 export * from './db/bulk-writer';
 export * from './db/bulk-transaction';
+export * from './mail/mailer';

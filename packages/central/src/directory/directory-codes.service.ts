@@ -16,7 +16,7 @@ import { type DirectorySettings } from './directory-settings';
 import { DirectoryUserEntity } from './directory-user.entity';
 import { type DirectoryRepository } from './directory.repository';
 import { renderMail, templateFor, type MailTemplateKind } from './mail-templates';
-import { Mailer, type MailMessage } from './mailer';
+import { Mailer, type MailMessage } from '@quire/common';
 
 /** Which users get a new code, and how. */
 export interface CodeGenerationRequest {

@@ -11,7 +11,7 @@ import {
   type ErrorEventSettings,
 } from './error-event-settings';
 import { mailTemplateSetSchema, type MailTemplateSet } from './mail-templates';
-import { parseSmtpSettings, type SmtpSettings } from './mailer';
+import { parseSmtpSettings, type SmtpSettings } from '@quire/common';
 
 @Entity({ name: 'directory_settings' })
 export class DirectorySettingEntity {

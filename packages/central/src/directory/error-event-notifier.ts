@@ -14,8 +14,8 @@ import { Writable } from 'node:stream';
 import { describeError, type Logger } from '@quire/common';
 import { type DirectorySettings } from './directory-settings';
 import { DEFAULT_ERROR_EVENT_SETTINGS, type ErrorEventSettings } from './error-event-settings';
-import { Mailer, type MailMessage } from './mailer';
-import { RateLimiter } from './rate-limiter';
+import { Mailer, type MailMessage } from '@quire/common';
+import { RateLimiter } from '@quire/common';
 
 /** Starts a one-shot timer and returns what cancels it; tests inject their own to fire it at will. */
 export type StartTimer = (callback: () => void, delayMs: number) => () => void;

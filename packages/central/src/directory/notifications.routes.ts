@@ -23,7 +23,7 @@ import { type DirectorySettings } from './directory-settings';
 import { type ErrorEventNotifier } from './error-event-notifier';
 import { type PinResetService } from './pin-reset.service';
 import { mailTemplateSetSchema } from './mail-templates';
-import { Mailer, redactedSmtpSettings } from './mailer';
+import { Mailer, redactedSmtpSettings } from '@quire/common';
 import { type RightsService } from './rights';
 
 /** What the notification routes need. */

@@ -22,8 +22,8 @@ import { type DirectorySettings } from './directory-settings';
 import { DirectoryUserEntity } from './directory-user.entity';
 import { type DirectoryRepository } from './directory.repository';
 import { renderMail, templateFor } from './mail-templates';
-import { Mailer } from './mailer';
-import { RateLimiter } from './rate-limiter';
+import { Mailer } from '@quire/common';
+import { RateLimiter } from '@quire/common';
 
 const CODE_TTL_MS = 30 * 60_000;
 const MAX_TRIES = 5;

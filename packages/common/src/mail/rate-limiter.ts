@@ -2,7 +2,7 @@
  * "Not more often than every N minutes": the limiter behind rate-limited notifications (error events, low toner,
  * licence problems), per key, on an injectable clock so tests need not wait.
  */
-import { ErrorCode, QuireError } from '@quire/common';
+import { ErrorCode, QuireError } from '../errors';
 
 /** Options for {@link RateLimiter}. */
 export interface RateLimiterOptions {

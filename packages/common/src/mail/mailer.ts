@@ -13,7 +13,8 @@
  */
 import nodemailer, { type NodemailerError, type SMTPPoolOptions, type Transporter } from 'nodemailer';
 import { z } from 'zod';
-import { describeError, ErrorCode, QuireError, type Logger } from '@quire/common';
+import { describeError, ErrorCode, QuireError } from '../errors';
+import { type Logger } from '../logging/logger';
 
 // The rate limiter lives in its own file to keep this one short; the directory imports both from here.
 export { RateLimiter, type RateLimiterOptions } from './rate-limiter';
