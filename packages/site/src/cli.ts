@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 /**
- * `quire-site`: run the site server (`serve`), apply database migrations (`db migrate`), or analyse print files
- * (`pdl analyze`).
+ * `quire-site`: run the site server (`serve`), apply database migrations (`db migrate`), analyse print files
+ * (`pdl analyze`), or discover printers on the network (`printers discover`).
  */
 import { buildServerCli } from '@quire/common';
+import { siteEntities } from './job-core';
+import { siteMigrations } from './migrations';
 import { addPdlCommands } from './pdl/analysis/pdl-cli';
+import { addPrintersCommands, buildDiscoveryCliServices } from './printers/discovery';
 import { migrateSiteDatabase, startSite } from './server';
 import { siteVersion } from './version';
 
@@ -19,5 +22,12 @@ void buildServerCli({
   description: 'Quire site server: print intake, release, printers and accounting for one branch',
   start: (ctx) => startSite(ctx),
   migrate: ({ config }) => migrateSiteDatabase(config),
-  extraCommands: addPdlCommands,
+  extraCommands: (program) => {
+    addPdlCommands(program);
+    addPrintersCommands(program, {
+      entities: siteEntities,
+      migrations: siteMigrations,
+      build: buildDiscoveryCliServices,
+    });
+  },
 }).parseAsync(process.argv);

@@ -29,7 +29,12 @@ import { JobRepository, JobStateMachine, JobsService, jobEntities } from './jobs
 import { siteMigrations } from './migrations';
 import { AnalysisPool, type AnalysisMode, JobAnalysisService } from './pdl/analysis';
 import { PrinterEntity, PrinterRepository, PrinterService } from './printers';
+import { DiscoveryEntity } from './printers/discovery';
+import { printerEventEntities } from './printers/events';
+import { printerMonitoringEntities } from './printers/monitoring';
+import { profileEntities } from './printers/profiles';
 import { QueueEntity, QueueRepository, QueueService } from './queues';
+import { siteSettingsEntities } from './settings';
 import { DEFAULT_OUTPUT_TIMEOUTS, type OutputTimeouts } from './release/output-driver';
 import { createOutputDriver } from './release/output-drivers';
 import { ReleaseSender } from './release/release-sender';
@@ -48,6 +53,11 @@ export const siteEntities = [
   TerminalLoginFailureEntity,
   ...outboxEntities,
   ...templateSinkEntities,
+  ...profileEntities,
+  ...printerMonitoringEntities,
+  ...printerEventEntities,
+  ...siteSettingsEntities,
+  DiscoveryEntity,
 ];
 
 /** Every entity and migration of a site database, common ones included (for tests that open one directly). */

@@ -61,3 +61,17 @@ export {
   ldifLine,
   sshaPassword,
 } from './ldap-directory';
+export {
+  type SnmpFixture,
+  type SnmpFixtureAlert,
+  type SnmpFixtureName,
+  type SnmpFixtureSupply,
+  type SnmpFixtureTray,
+  type SnmpValueType,
+  SNMP_FIXTURE_NAMES,
+  SNMP_FIXTURES,
+  snmpFixtureFile,
+} from './snmp-fixtures';
+export { type SnmpV3User } from './snmp-cli';
+export { type SnmpAgentSpec, type Snmpsim, type StartSnmpsimOptions, startSnmpsim } from './snmp-agents';
+export { type Snmpd, type SnmpdOverride, type StartSnmpdOptions, startSnmpd } from './snmpd';

@@ -2,5 +2,13 @@
 import { SiteAuditEntity } from './site-audit.entity';
 import { SiteJobEventEntity } from './site-job-event.entity';
 import { SiteJobEntity } from './site-job.entity';
+import { SitePrinterCounterEntity } from './site-printer-counter.entity';
+import { SitePrinterEventEntity } from './site-printer-event.entity';
 
-export const REPLICATED_ENTITIES = [SiteJobEntity, SiteJobEventEntity, SiteAuditEntity];
+export const REPLICATED_ENTITIES = [
+  SiteJobEntity,
+  SiteJobEventEntity,
+  SiteAuditEntity,
+  SitePrinterCounterEntity,
+  SitePrinterEventEntity,
+];

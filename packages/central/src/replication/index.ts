@@ -1,6 +1,7 @@
 /**
- * Central's copy of what sites replicate up (jobs, job events, audit entries), the outbox applier that writes
- * it, the sites' reported outbox figures, and the jobs view that reads it.
+ * Central's copy of what sites replicate up (jobs, job events, audit entries, printer counter snapshots and
+ * printer event episodes), the outbox applier that writes it, the sites' reported outbox figures, and the jobs
+ * view that reads it.
  */
 export { buildReplication, type CentralReplication, type ReplicationOptions } from './build-replication';
 export { centralJobsRouter, centralJobJson, type CentralJobsRouterDeps } from './central-jobs.routes';
@@ -12,6 +13,8 @@ export { ReplicationStatus, type OutboxLag, type OutboxReport } from './replicat
 export { SiteAuditEntity } from './site-audit.entity';
 export { SiteJobEventEntity } from './site-job-event.entity';
 export { SiteJobEntity } from './site-job.entity';
+export { SitePrinterCounterEntity } from './site-printer-counter.entity';
+export { SitePrinterEventEntity } from './site-printer-event.entity';
 export { UpsertStatements, type ConflictRule, type UpsertTarget } from './upsert-statements';
 
 /** The replicated tables' entities, for central's entity list. */

@@ -13,16 +13,18 @@
  */
 import { type PlannedStatement, type SqlValue, type UnitWriter } from '@quire/common';
 import { decodeJson, int64ToNumber, type OutboxRecord__Output } from '@quire/shared-proto';
-import { type DataSource } from 'typeorm';
+import { type DataSource, type EntityTarget, type ObjectLiteral } from 'typeorm';
 import { SiteEntity } from '../sites/site.entity';
 import { OutboxRefusal, RecordCodec } from './record-codec';
 import { SiteAuditEntity } from './site-audit.entity';
 import { SiteJobEventEntity } from './site-job-event.entity';
 import { SiteJobEntity } from './site-job.entity';
+import { SitePrinterCounterEntity } from './site-printer-counter.entity';
+import { SitePrinterEventEntity } from './site-printer-event.entity';
 import { UpsertStatements } from './upsert-statements';
 
 /** The record kinds central stores, by OutboxRecord.kind. */
-export const OUTBOX_KINDS = ['job', 'job_event', 'audit'] as const;
+export const OUTBOX_KINDS = ['job', 'job_event', 'audit', 'printer_counter', 'printer_event'] as const;
 type OutboxKind = (typeof OUTBOX_KINDS)[number];
 
 /** Decoded rows of one batch, per table, ready for their upsert statements. */
@@ -30,11 +32,35 @@ export interface DecodedRows {
   jobs: SqlValue[][];
   events: SqlValue[][];
   audits: SqlValue[][];
+  /** Printer counter snapshots; absent means none. */
+  printerCounters?: SqlValue[][];
+  /** Printer event episodes; absent means none. */
+  printerEvents?: SqlValue[][];
 }
+
+/** Where each kind's rows go in DecodedRows. */
+const ROWS_OF: Record<OutboxKind, keyof DecodedRows> = {
+  job: 'jobs',
+  job_event: 'events',
+  audit: 'audits',
+  printer_counter: 'printerCounters',
+  printer_event: 'printerEvents',
+};
+
+/** The table each kind lands in. */
+const ENTITY_OF: Record<OutboxKind, EntityTarget<ObjectLiteral>> = {
+  job: SiteJobEntity,
+  job_event: SiteJobEventEntity,
+  audit: SiteAuditEntity,
+  printer_counter: SitePrinterCounterEntity,
+  printer_event: SitePrinterEventEntity,
+};
 
 interface TableWriter {
   codec: RecordCodec;
   upserts: UpsertStatements;
+  /** Whether rows carry the record's sequence number last (tables whose rows change: latest wins). */
+  sequenced: boolean;
 }
 
 function isOutboxKind(kind: string): kind is OutboxKind {
@@ -50,7 +76,7 @@ export class OutboxApplier {
     dataSource: DataSource,
     private readonly writer: UnitWriter,
   ) {
-    const table = (target: typeof SiteJobEntity | typeof SiteJobEventEntity | typeof SiteAuditEntity) => {
+    const table = (target: EntityTarget<ObjectLiteral>): TableWriter => {
       const metadata = dataSource.getMetadata(target);
       const codec = new RecordCodec(dataSource, target, ['siteId', 'lastSeq']);
       const seq = metadata.findColumnWithPropertyName('lastSeq')?.databaseName;
@@ -60,13 +86,12 @@ export class OutboxApplier {
         keyColumns: metadata.primaryColumns.map((column) => column.databaseName),
         rule: seq ? { kind: 'latest-wins', seqColumn: seq } : { kind: 'keep-first' },
       });
-      return { codec, upserts };
+      return { codec, upserts, sequenced: seq !== undefined };
     };
-    this.tables = {
-      job: table(SiteJobEntity),
-      job_event: table(SiteJobEventEntity),
-      audit: table(SiteAuditEntity),
-    };
+    this.tables = Object.fromEntries(OUTBOX_KINDS.map((kind) => [kind, table(ENTITY_OF[kind])])) as Record<
+      OutboxKind,
+      TableWriter
+    >;
     const q = (name: string) => dataSource.driver.escape(name);
     const sites = q(dataSource.getMetadata(SiteEntity).tableName);
     this.casSql =
@@ -77,12 +102,10 @@ export class OutboxApplier {
   /**
    * Check and decode `records` (in sequence order) into rows for `siteId`. Throws OutboxRefusal naming the
    * first record that is not storable: unknown kind, body that is not JSON or does not fit its table, or a key
-   * that is not the body's id. A job that appears more than once keeps only its latest record.
+   * that is not the body's id. A record that appears more than once keeps only its latest version.
    */
   decode(siteId: string, records: readonly OutboxRecord__Output[]): DecodedRows {
-    const jobs = new Map<string, SqlValue[]>();
-    const events = new Map<string, SqlValue[]>();
-    const audits = new Map<string, SqlValue[]>();
+    const byKind = new Map<OutboxKind, Map<string, SqlValue[]>>();
     for (const record of records) {
       const seq = int64ToNumber(record.seq);
       const where = `record seq ${record.seq}`;
@@ -97,15 +120,19 @@ export class OutboxApplier {
       } catch (err) {
         throw new OutboxRefusal((err as Error).message);
       }
-      const values = this.tables[record.kind].codec.values(body, `${where} (${record.kind})`);
+      const table = this.tables[record.kind];
+      const values = table.codec.values(body, `${where} (${record.kind})`);
       const id = (body as { id: unknown }).id;
       if (id !== record.key) {
         throw new OutboxRefusal(`${where}: key "${record.key.slice(0, 40)}" is not the body's id`);
       }
-      if (record.kind === 'job') jobs.set(record.key, [siteId, ...values, seq]);
-      else (record.kind === 'job_event' ? events : audits).set(record.key, [siteId, ...values]);
+      let rows = byKind.get(record.kind);
+      if (!rows) byKind.set(record.kind, (rows = new Map()));
+      rows.set(record.key, table.sequenced ? [siteId, ...values, seq] : [siteId, ...values]);
     }
-    return { jobs: [...jobs.values()], events: [...events.values()], audits: [...audits.values()] };
+    const decoded: DecodedRows = { jobs: [], events: [], audits: [] };
+    for (const [kind, rows] of byKind) decoded[ROWS_OF[kind]] = [...rows.values()];
+    return decoded;
   }
 
   /**
@@ -116,9 +143,7 @@ export class OutboxApplier {
   async apply(siteId: string, expectedSeq: number, lastSeq: number, rows: DecodedRows): Promise<boolean> {
     const statements: PlannedStatement[] = [
       { sql: this.casSql, params: [lastSeq, siteId, expectedSeq], expectChanges: 1 },
-      ...this.tables.job.upserts.statements(rows.jobs),
-      ...this.tables.job_event.upserts.statements(rows.events),
-      ...this.tables.audit.upserts.statements(rows.audits),
+      ...OUTBOX_KINDS.flatMap((kind) => this.tables[kind].upserts.statements(rows[ROWS_OF[kind]] ?? [])),
     ];
     const outcome = await this.writer.submit({ statements });
     return outcome.applied;

@@ -1,10 +1,16 @@
 /**
  * REST front-end for printers: `/api/v1/printers`. Any signed-in user may list and read them; adding, changing
- * and deleting them is for admins, each write audited in its own transaction.
+ * and deleting them is for admins, each write audited in its own transaction. With a monitor, each printer also
+ * carries its monitored state (status, supplies, counters, ...; read for a whole list in one query per 500
+ * printers), and the monitoring routes (`/status`, `/supplies`, `/counters`, `/poll`) are added.
  */
 import { Router, type Request } from 'express';
 import { type DataSource } from 'typeorm';
 import { auditedWrite, parseBody, requireAdmin, requireAuth, type AuthService } from '@quire/common';
+import { addMonitoringRoutes } from './monitoring/monitoring.routes';
+import { printerMonitoringJson } from './monitoring/monitoring-json';
+import { type PrinterMonitor } from './monitoring/printer-monitor';
+import { type StoredPrinterState } from './monitoring/printer-status.repository';
 import { newPrinterSchema, printerPatchSchema } from './printer-input';
 import { type PrinterEntity } from './printer.entity';
 import { type PrinterService } from './printer.service';
@@ -13,10 +19,12 @@ export interface PrintersRouterDeps {
   printers: PrinterService;
   auth: AuthService;
   dataSource: DataSource;
+  /** The printer monitor; without it printers show no monitored state and the monitoring routes are absent. */
+  monitor?: PrinterMonitor;
 }
 
-/** The JSON view of a printer. */
-export function printerJson(printer: PrinterEntity) {
+/** The JSON view of a printer, with its monitored state (`status: null` and empty lists before any poll). */
+export function printerJson(printer: PrinterEntity, state?: StoredPrinterState) {
   return {
     id: printer.id,
     name: printer.name,
@@ -37,6 +45,7 @@ export function printerJson(printer: PrinterEntity) {
     contact: printer.contact,
     createdAt: printer.createdAt.toISOString(),
     updatedAt: printer.updatedAt.toISOString(),
+    ...printerMonitoringJson(state),
   };
 }
 
@@ -49,12 +58,19 @@ export function printersRouter(deps: PrintersRouterDeps): Router {
   const router = Router();
   router.use('/api/v1/printers', requireAuth(deps.auth));
 
+  const statesOf = async (printers: PrinterEntity[]): Promise<Map<string, StoredPrinterState>> =>
+    deps.monitor ? deps.monitor.states(printers.map((printer) => printer.id)) : new Map();
+  const withState = async (printer: PrinterEntity) =>
+    printerJson(printer, (await statesOf([printer])).get(printer.id));
+
   router.get('/api/v1/printers', async (_req, res) => {
-    res.json({ printers: (await deps.printers.list()).map(printerJson) });
+    const printers = await deps.printers.list();
+    const states = await statesOf(printers);
+    res.json({ printers: printers.map((printer) => printerJson(printer, states.get(printer.id))) });
   });
 
   router.get('/api/v1/printers/:id', async (req, res) => {
-    res.json(printerJson(await deps.printers.get(idParam(req))));
+    res.json(await withState(await deps.printers.get(idParam(req))));
   });
 
   router.post('/api/v1/printers', requireAdmin, async (req, res) => {
@@ -69,7 +85,7 @@ export function printersRouter(deps: PrintersRouterDeps): Router {
         return created;
       },
     );
-    res.status(201).json(printerJson(printer));
+    res.status(201).json(await withState(printer));
   });
 
   router.patch('/api/v1/printers/:id', requireAdmin, async (req, res) => {
@@ -81,7 +97,7 @@ export function printersRouter(deps: PrintersRouterDeps): Router {
       deps.dataSource,
       (manager) => deps.printers.update(id, patch, manager),
     );
-    res.json(printerJson(printer));
+    res.json(await withState(printer));
   });
 
   router.delete('/api/v1/printers/:id', requireAdmin, async (req, res) => {
@@ -95,5 +111,12 @@ export function printersRouter(deps: PrintersRouterDeps): Router {
     res.status(204).end();
   });
 
+  if (deps.monitor) {
+    addMonitoringRoutes(router, {
+      monitor: deps.monitor,
+      printers: deps.printers,
+      dataSource: deps.dataSource,
+    });
+  }
   return router;
 }

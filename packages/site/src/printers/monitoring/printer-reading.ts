@@ -67,7 +67,7 @@ export interface AlertReading {
   group: number;
   groupIndex: number;
   location: number;
-  /** prtAlertCode as a number (e.g. 8 = jam, 808 = markerTonerEmpty) and by name. */
+  /** prtAlertCode as a number (e.g. 8 = jammed, 1101 = markerTonerEmpty) and by name. */
   code: number;
   codeName: string;
   description: string;

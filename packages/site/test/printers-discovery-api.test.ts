@@ -1,0 +1,233 @@
+/**
+ * `/api/v1/discoveries` and `/api/v1/discovery-settings` over real HTTP on 127.0.0.1, on SQLite and MariaDB,
+ * with the server core as production opens it and fake SNMP devices: admins only, a run's JSON shape, a dry run
+ * that writes nothing, errors naming what is wrong, saved discoveries CRUD and run, and the audit rows.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import {
+  AuditLogEntity,
+  authRouter,
+  createHttpApp,
+  createSilentLogger,
+  ErrorCode,
+  hashPassword,
+  HttpServer,
+  loadConfig,
+  openServerCore,
+  type ServerCore,
+} from '@quire/common';
+import { forEachDriver } from '@quire/testkit';
+import { discoveryRouter } from '../src/printers/discovery';
+import {
+  composeDiscovery,
+  deviceIdentity,
+  siteDiscoveryEntities,
+  siteDiscoveryMigrations,
+  type DiscoveryRig,
+} from './printers-discovery-fixture';
+
+const ADMIN_PASSWORD = 'discovery-admin-password';
+const USER_PASSWORD = 'discovery-user-password';
+
+type Body = Record<string, unknown> & { error?: { code: string; message: string } };
+
+forEachDriver('printer discovery REST API', (_driver, getUrl) => {
+  let core: ServerCore;
+  let rig: DiscoveryRig;
+  let http: HttpServer;
+  let base: string;
+  let adminToken: string;
+  let userToken: string;
+
+  async function api(method: string, route: string, token?: string, body?: unknown) {
+    const res = await fetch(`${base}${route}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Body };
+  }
+
+  async function login(username: string, password: string): Promise<string> {
+    return (await api('POST', '/api/v1/auth/login', undefined, { username, password })).body.token as string;
+  }
+
+  function auditRows(action: string) {
+    return core.dataSource.getRepository(AuditLogEntity).find({ where: { action }, order: { at: 'ASC' } });
+  }
+
+  before(async () => {
+    const config = loadConfig({
+      role: 'site',
+      env: {
+        QUIRE_DB_URL: await getUrl(),
+        QUIRE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'quire-site-discovery-')),
+        QUIRE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      },
+    });
+    const logger = createSilentLogger();
+    core = await openServerCore({
+      config,
+      logger,
+      entities: siteDiscoveryEntities as never[],
+      migrations: siteDiscoveryMigrations as never[],
+      printOnce: () => undefined,
+    });
+    rig = composeDiscovery(core.dataSource, { logger });
+    rig.devices.set('127.0.0.3', deviceIdentity());
+    await core.users.create(
+      {
+        username: 'clerk',
+        displayName: 'Clerk',
+        passwordHash: await hashPassword(USER_PASSWORD),
+        isAdmin: false,
+      },
+      new Date(),
+    );
+    const app = createHttpApp({
+      logger,
+      metrics: core.metrics,
+      mount: (express) => {
+        express.use(authRouter(core.auth));
+        express.use(
+          discoveryRouter({
+            discovery: rig.discovery,
+            settings: rig.settings,
+            auth: core.auth,
+            audit: core.audit,
+            dataSource: core.dataSource,
+          }),
+        );
+      },
+    });
+    http = new HttpServer();
+    base = `http://127.0.0.1:${await http.listen(app, '127.0.0.1', 0)}`;
+    adminToken = await login('admin', ADMIN_PASSWORD);
+    userToken = await login('clerk', USER_PASSWORD);
+  });
+
+  after(async () => {
+    await http?.close(1000);
+    await core?.close();
+  });
+
+  it('is for admins only', async () => {
+    expect((await api('POST', '/api/v1/discoveries', undefined, { ranges: ['127.0.0.3'] })).status).to.equal(
+      401,
+    );
+    const clerk = await api('POST', '/api/v1/discoveries', userToken, { ranges: ['127.0.0.3'] });
+    expect(clerk.status).to.equal(403);
+    expect((await api('GET', '/api/v1/discovery-settings', userToken)).status).to.equal(403);
+    expect(rig.asked).to.deep.equal([]);
+  });
+
+  it('runs a dry run that writes nothing, then a discovery that adds the printer, each audited', async () => {
+    const dry = await api('POST', '/api/v1/discoveries', adminToken, {
+      ranges: ['127.0.0.2-4'],
+      dryRun: true,
+    });
+    expect(dry.status).to.equal(200);
+    expect(dry.body).to.include({ scanned: 3, dryRun: true });
+    expect(await rig.printers.list()).to.deep.equal([]);
+
+    const res = await api('POST', '/api/v1/discoveries', adminToken, {
+      ranges: ['127.0.0.2-127.0.0.4'],
+      exclude: ['127.0.0.4'],
+      timeoutMs: 500,
+      actions: { addToGroup: 'lobby' },
+    });
+    expect(res.status).to.equal(200);
+    expect(res.body.scanned).to.equal(2);
+    expect(res.body.durationMs).to.be.a('number');
+    const found = res.body.found as Array<Record<string, unknown>>;
+    expect(found).to.have.length(1);
+    expect(found[0]).to.include({
+      address: '127.0.0.3',
+      model: 'HP LaserJet Enterprise M507',
+      serial: 'PHBQB00001',
+      mac: '00:1b:a9:00:00:01',
+      sysName: 'NPI1A2B3C',
+      colorCapable: false,
+      outcome: 'added',
+      name: 'HP-LaserJet-Enterprise-M507-3',
+    });
+    const printer = await rig.printers.get(found[0].printerId as string);
+    expect(printer).to.include({ group: 'lobby', enabled: false });
+
+    const discovered = await auditRows('printer.discover');
+    expect(discovered).to.have.length(1);
+    expect(discovered[0]).to.include({ actorName: 'admin', targetId: printer.id, outcome: 'ok' });
+    const runs = await auditRows('discovery.run');
+    expect(runs.map((row) => [row.outcome, JSON.parse(row.details).added])).to.deep.equal([
+      ['ok', 1],
+      ['ok', 1],
+    ]);
+  });
+
+  it('names what is wrong with a request', async () => {
+    const range = await api('POST', '/api/v1/discoveries', adminToken, { ranges: ['127.0.0.0/8'] });
+    expect(range.status).to.equal(400);
+    expect(range.body.error?.code).to.equal(ErrorCode.DiscoveryRangeInvalid);
+    expect(range.body.error?.message).to.contain('16777214 addresses');
+    const field = await api('POST', '/api/v1/discoveries', adminToken, {
+      ranges: ['127.0.0.3'],
+      actions: { activte: true },
+    });
+    expect(field.status).to.equal(400);
+    expect(field.body.error?.code).to.equal(ErrorCode.ValidationFailed);
+    expect(field.body.error?.message).to.contain('activte');
+    const failed = await auditRows('discovery.run');
+    expect(failed.filter((row) => row.outcome === 'failed')).to.have.length(1);
+  });
+
+  it('keeps saved discoveries, runs them, and audits every change', async () => {
+    const created = await api('POST', '/api/v1/discovery-settings', adminToken, {
+      name: 'Ground floor',
+      ranges: ['127.0.0.2-127.0.0.5'],
+      schedule: '30 2 * * *',
+      nameTemplate: '%snmpHostname%',
+    });
+    expect(created.status).to.equal(201);
+    const id = created.body.id as string;
+    expect(created.body).to.include({
+      name: 'Ground floor',
+      enabled: true,
+      schedule: '30 2 * * *',
+      lastRunAt: null,
+    });
+
+    const patched = await api('PATCH', `/api/v1/discovery-settings/${id}`, adminToken, { enabled: false });
+    expect(patched.body).to.include({ enabled: false });
+    const listed = await api('GET', '/api/v1/discovery-settings', adminToken);
+    expect((listed.body.discoveries as Array<{ id: string }>).map((d) => d.id)).to.deep.equal([id]);
+
+    const run = await api('POST', `/api/v1/discovery-settings/${id}/run`, adminToken, {});
+    expect(run.status).to.equal(200);
+    expect((run.body.found as Array<{ outcome: string }>).map((d) => d.outcome)).to.deep.equal(['unchanged']);
+    const read = await api('GET', `/api/v1/discovery-settings/${id}`, adminToken);
+    expect(read.body.lastRunAt).to.be.a('string');
+    expect(read.body.lastResult).to.deep.include({
+      scanned: 4,
+      counts: { added: 0, updated: 0, unchanged: 1, skipped: 0 },
+    });
+
+    expect((await api('DELETE', `/api/v1/discovery-settings/${id}`, adminToken)).status).to.equal(204);
+    const gone = await api('POST', `/api/v1/discovery-settings/${id}/run`, adminToken, {});
+    expect(gone.status).to.equal(404);
+    expect(gone.body.error?.code).to.equal(ErrorCode.DiscoveryNotFound);
+    const actions = (
+      await core.dataSource.getRepository(AuditLogEntity).find({ where: { targetId: id } })
+    ).map((row) => `${row.action}:${row.outcome}`);
+    expect(actions.sort()).to.deep.equal([
+      'discovery.create:ok',
+      'discovery.delete:ok',
+      'discovery.run:failed',
+      'discovery.run:ok',
+      'discovery.update:ok',
+    ]);
+  });
+});
