@@ -42,6 +42,7 @@ import { sourcesRouter } from './directory/sources.routes';
 import { DirectorySettingEntity, DirectorySettings } from './directory/directory-settings';
 import { ErrorEventNotifier } from './directory/error-event-notifier';
 import { notificationsRouter } from './directory/notifications.routes';
+import { PrinterReportsRepository, PrinterReportsService, printerReportsRouter } from './printer-reports';
 import { directoryPublisher, FederationServer, type SessionParticipantFactory } from './federation';
 import { setUpFederationTls } from './federation/federation-ca-tls';
 import { centralMigrations } from './migrations';
@@ -236,6 +237,13 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
         app.use(centralJobsRouter({ jobs: replicated.jobs, auth: core.auth, rights: directory.rights }));
         app.use(
           templatesRouter({ templates: templates.store, auth: core.auth, dataSource: core.dataSource }),
+        );
+        app.use(
+          printerReportsRouter({
+            reports: new PrinterReportsService(new PrinterReportsRepository(core.dataSource), sites),
+            auth: core.auth,
+            rights: directory.rights,
+          }),
         );
       },
     });

@@ -131,7 +131,7 @@ forEachDriver('replication inbox', (driver, getUrl) => {
     }
     expect(errors[0]).to.match(/^record seq 11 \(job\) body is not valid JSON/);
     expect(errors[1]).to.equal(
-      'record seq 11: unknown kind "printer_status"; central stores job, job_event, audit',
+      'record seq 11: unknown kind "printer_status"; central stores job, job_event, audit, printer_counter, printer_event',
     );
     expect(errors[2]).to.contain('record seq 11 (job): field "owner" must be a string');
     expect(errors[3]).to.contain("is not the body's id");

@@ -31,7 +31,7 @@ import { startIntakeListeners, type IntakeListeners } from './intake/intake-list
 import { buildJobCore, siteEntities, type JobCore } from './job-core';
 import { jobsRouter } from './jobs';
 import { siteMigrations } from './migrations';
-import { printersRouter } from './printers';
+import { buildPrinterSubsystem } from './printers/printer-subsystem';
 import { queuesRouter } from './queues';
 import { releaseRouter } from './release/release.routes';
 import { RetentionTask } from './release/retention';
@@ -215,6 +215,19 @@ export async function startSite(options: StartSiteOptions): Promise<SiteServer> 
       version: siteVersion,
     });
     stops.push(() => listeners.stop());
+    const printerSubsystem = buildPrinterSubsystem({
+      config,
+      logger,
+      dataSource: core.dataSource,
+      auth: core.auth,
+      audit: core.audit,
+      metrics: core.metrics,
+      printers: jobCore.printers,
+      queues: jobCore.queues,
+      outbox: jobCore.outbox,
+    });
+    await printerSubsystem.start();
+    stops.push(() => printerSubsystem.stop());
     const participants = replicationParticipants(config, logger, core, jobCore);
     const link = await createCentralLink(config, logger, core.metrics, participants);
     link?.start();
@@ -243,7 +256,7 @@ export async function startSite(options: StartSiteOptions): Promise<SiteServer> 
           directoryRouter({ directory: jobCore.directory, auth: core.auth, dataSource: core.dataSource }),
         );
         app.use(jobsRouter({ jobs: jobCore.jobs, auth: core.auth, dataSource: core.dataSource }));
-        app.use(printersRouter({ printers: jobCore.printers, auth: core.auth, dataSource: core.dataSource }));
+        for (const router of printerSubsystem.routers) app.use(router);
         app.use(
           terminalRouter({ auth: terminalAuth, terminal, printAllOnLogin: config.terminal.printAllOnLogin }),
         );

@@ -398,7 +398,7 @@ export const configSchema = {
     pollConcurrency: integerSetting(1, 256, {
       roles: siteOnly,
       defaultValue: 16,
-      doc: 'Most printers read at the same time. A printer that does not answer holds its slot for its profile\'s timeout times its retries, so raise this when many printers are often off.',
+      doc: "Most printers read at the same time. A printer that does not answer holds its slot for its profile's timeout times its retries, so raise this when many printers are often off.",
     }),
     counterSnapshotMinutes: integerSetting(1, 1440, {
       roles: siteOnly,
@@ -408,7 +408,7 @@ export const configSchema = {
     discoveryConcurrency: integerSetting(1, 1024, {
       roles: siteOnly,
       defaultValue: 64,
-      doc: 'Most addresses a discovery probes at the same time. Each probe is a few small UDP packets; silent addresses cost their profile\'s timeout.',
+      doc: "Most addresses a discovery probes at the same time. Each probe is a few small UDP packets; silent addresses cost their profile's timeout.",
     }),
     webhookTimeoutSeconds: integerSetting(1, 120, {
       roles: siteOnly,

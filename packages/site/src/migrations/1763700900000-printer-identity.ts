@@ -30,7 +30,8 @@ export class PrinterIdentity1763700900000 implements MigrationInterface {
   name = 'PrinterIdentity1763700900000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    for (const column of PRINTER_COLUMNS) await queryRunner.query(`ALTER TABLE printers ADD COLUMN ${column}`);
+    for (const column of PRINTER_COLUMNS)
+      await queryRunner.query(`ALTER TABLE printers ADD COLUMN ${column}`);
     for (const index of INDICES) await queryRunner.createIndex('printers', index);
   }
 

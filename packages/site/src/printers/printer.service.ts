@@ -22,9 +22,19 @@ export interface PrinterServiceOptions {
 /** Printer registry rules and persistence. */
 export class PrinterService {
   private readonly now: () => Date;
+  private readonly removalHooks: Array<NonNullable<PrinterServiceOptions['onRemoved']>> = [];
 
   constructor(private readonly options: PrinterServiceOptions) {
     this.now = options.now ?? (() => new Date());
+    if (options.onRemoved) this.removalHooks.push(options.onRemoved);
+  }
+
+  /**
+   * Also run `hook` in the transaction of every printer deletion (after the queue clean-up): parts built after
+   * the job core, such as printer events, clean up their own rows this way.
+   */
+  onRemoval(hook: NonNullable<PrinterServiceOptions['onRemoved']>): void {
+    this.removalHooks.push(hook);
   }
 
   /** Every printer, by name. */
@@ -114,7 +124,7 @@ export class PrinterService {
     if (!(await this.options.printers.delete(id, manager))) {
       throw new QuireError(ErrorCode.PrinterNotFound, `No printer with id ${id}`);
     }
-    await this.options.onRemoved?.(id, manager);
+    for (const hook of this.removalHooks) await hook(id, manager);
     this.options.logger.info('printer deleted', { printerId: id });
   }
 

@@ -10,6 +10,7 @@ import { configProfilePatchSchema, newConfigProfileSchema } from './config-profi
 import { type ConfigProfileEntity } from './config-profile.entity';
 import { type ConfigProfileService } from './config-profile.service';
 
+/** What the configuration profiles router needs. */
 export interface ConfigProfilesRouterDeps {
   configProfiles: ConfigProfileService;
   auth: AuthService;

@@ -26,6 +26,7 @@ import { newSnmpProfileSchema, snmpProfilePatchSchema } from './snmp-profile-inp
 import { type SnmpProfileEntity } from './snmp-profile.entity';
 import { type SnmpProfileService } from './snmp-profile.service';
 
+/** What the SNMP profiles router needs. */
 export interface SnmpProfilesRouterDeps {
   snmpProfiles: SnmpProfileService;
   auth: AuthService;

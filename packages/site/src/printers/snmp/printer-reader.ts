@@ -1,13 +1,15 @@
 /**
  * Reading a printer over SNMP: `readPrinter` for a monitoring poll, `identifyPrinter` for discovery.
  *
- * Both are built for a fleet: a site polls 600 printers a minute on a small machine, so a poll is usually ONE
- * round trip. Single values are fetched as GETBULK non-repeaters, each as "the first OID after X": for a scalar
- * X is its parent, and for an hr* or prt* value X is the column, which yields the printer's own row whatever
- * its hrDeviceIndex (hrPrinterTable and prtGeneralTable only have rows for printers, so their first row is the
- * printer's; hrDeviceTable also lists other devices, so its row is fetched again by index when the first one is
- * not the printer's). The tables are GETBULK repeaters in the same request, continued only for columns that did
- * not reach their end (see snmp-walk.ts). SNMPv1 gets the same plan through GETNEXT.
+ * Both are built for a fleet: a site polls 600 printers a minute on a small machine, so a poll takes as few
+ * round trips as the agent allows. Single values are fetched as GETBULK non-repeaters, each as "the first OID
+ * after X": for a scalar X is its parent, and for an hr* or prt* value X is the column, which yields the
+ * printer's own row whatever its hrDeviceIndex (hrPrinterTable and prtGeneralTable only have rows for printers,
+ * so their first row is the printer's; hrDeviceTable also lists other devices, so its row is fetched again by
+ * index when the first one is not the printer's). The tables are GETBULK repeaters in the same request,
+ * continued only for columns that did not reach their end (see snmp-walk.ts). An agent that answers a GETBULK
+ * whole needs one request; agents cap answers (snmpsim at 64 varbinds, snmpd at about 100), which makes it two
+ * or three for a colour device. SNMPv1 gets the same plan through GETNEXT, one table row per round trip.
  *
  * Errors: QuireError SNMP_TIMEOUT when the agent never answers, SNMP_FAILED otherwise (see snmp-session.ts).
  */
@@ -138,7 +140,7 @@ const IDENTIFY_VALUES: Record<string, Wanted> = {
   deviceDescr: PRINTER_VALUES.deviceDescr,
 };
 const IDENTIFY_COLUMNS = [C.ifPhysAddress, C.prtMarkerColorantValue];
-const IDENTIFY_MAX_REPETITIONS = 4;
+const IDENTIFY_MAX_REPETITIONS = 6;
 
 /** Fetch the single values and the columns in as few round trips as the agent allows. */
 async function fetchValues(
@@ -206,8 +208,8 @@ function vendorCounters(found: Map<string, Found>, columns: WalkedColumns): RawP
 
 /**
  * Read everything monitoring needs from one printer: identity, status and error bits, counters, supplies with
- * their colorants, trays and alerts. Usually one round trip (two on SNMPv3, whose first request discovers the
- * agent's engine). Throws QuireError SNMP_TIMEOUT when the device does not answer after the profile's retries,
+ * their colorants, trays and alerts, in one to three GETBULKs (plus one on SNMPv3, whose first request discovers
+ * the agent's engine). Throws QuireError SNMP_TIMEOUT when the device does not answer after the profile's retries,
  * SNMP_FAILED when it answers with an error or the v3 credentials do not match.
  */
 export function readPrinter(target: SnmpTarget): Promise<PrinterReading> {
@@ -233,7 +235,7 @@ export function readPrinter(target: SnmpTarget): Promise<PrinterReading> {
 
 /**
  * Identify a device cheaply, for discovery: its system group, model, serial number, MAC address, whether it
- * prints colour and whether it is a printer at all. Usually one round trip; the same errors as readPrinter.
+ * prints colour and whether it is a printer at all, usually in one GETBULK; the same errors as readPrinter.
  */
 export function identifyPrinter(target: SnmpTarget): Promise<PrinterIdentity> {
   return withSnmpSession(target, async (session) => {

@@ -126,8 +126,8 @@ function localProblem(err: Error & { code?: unknown }, target: SnmpTarget): stri
   if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') {
     return `the host name "${target.host}" does not resolve`;
   }
-  if (typeof err.code === 'string') return `the request could not be sent (${err.code})`;
-  return 'the request could not be sent';
+  if (err.name === 'RequestInvalidError') return 'the request could not be built';
+  return `the request could not be sent (${String(err.code ?? err.name)})`;
 }
 
 /** What else a silent agent can mean: agents drop requests with a wrong community or an undecryptable body. */
@@ -285,9 +285,25 @@ export class SnmpSession implements SnmpRequester {
   }
 }
 
+const NET_SNMP_ERRORS = new Set([
+  'RequestTimedOutError',
+  'ResponseInvalidError',
+  'RequestFailedError',
+  'RequestInvalidError',
+]);
+
 /**
- * Run `work` with a session to `target`, close the session whatever happens, and turn any failure into a
- * QuireError (SNMP_TIMEOUT or SNMP_FAILED, see {@link snmpError}).
+ * True for failures of the SNMP exchange itself: net-snmp's error classes and system errors (which carry a
+ * string `code`, such as ENOTFOUND). Anything else is a bug in the caller's code and must surface as one.
+ */
+export function isSnmpFailure(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return NET_SNMP_ERRORS.has(err.name) || typeof (err as Error & { code?: unknown }).code === 'string';
+}
+
+/**
+ * Run `work` with a session to `target`, close the session whatever happens, and turn an SNMP failure into a
+ * QuireError (SNMP_TIMEOUT or SNMP_FAILED, see {@link snmpError}); other errors pass through unchanged.
  */
 export async function withSnmpSession<T>(
   target: SnmpTarget,
@@ -302,7 +318,7 @@ export async function withSnmpSession<T>(
   try {
     return await work(session);
   } catch (err) {
-    throw snmpError(err, target);
+    throw isSnmpFailure(err) ? snmpError(err, target) : err;
   } finally {
     session.close();
   }
