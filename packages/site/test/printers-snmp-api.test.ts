@@ -23,14 +23,8 @@ import {
 import { forEachDriver, SNMP_FIXTURES, startSnmpsim, type Snmpsim } from '@quire/testkit';
 import { siteEntities } from '../src/job-core';
 import { siteMigrations } from '../src/migrations';
-import { SnmpProfiles1763700910000 } from '../src/migrations/1763700910000-snmp-profiles';
 import { PrinterRepository, PrinterService } from '../src/printers';
-import {
-  configProfilesRouter,
-  createProfileServices,
-  profileEntities,
-  snmpProfilesRouter,
-} from '../src/printers/profiles';
+import { configProfilesRouter, createProfileServices, snmpProfilesRouter } from '../src/printers/profiles';
 
 const ADMIN_PASSWORD = 'snmp-admin-password';
 const USER_PASSWORD = 'snmp-user-password';
@@ -39,10 +33,6 @@ const SILENT_ADDRESS = '127.0.0.149';
 const SECRETS = ['sekrit-community', 'write-sekrit', 'auth-passphrase', 'priv-passphrase', 'device-admin-pw'];
 
 type Body = Record<string, unknown> & { error?: { code: string; message: string } };
-
-function withProfileTables<T, U>(list: readonly T[], extra: readonly U[]): (T | U)[] {
-  return [...list, ...extra.filter((item) => !(list as readonly unknown[]).includes(item))];
-}
 
 forEachDriver('site SNMP and configuration profile REST API', (_driver, getUrl) => {
   let core: ServerCore;
@@ -87,8 +77,8 @@ forEachDriver('site SNMP and configuration profile REST API', (_driver, getUrl) 
     core = await openServerCore({
       config,
       logger,
-      entities: withProfileTables(siteEntities, profileEntities),
-      migrations: withProfileTables(siteMigrations, [SnmpProfiles1763700910000]),
+      entities: siteEntities,
+      migrations: siteMigrations,
       printOnce: () => undefined,
     });
     const { snmpProfiles, configProfiles } = createProfileServices(core.dataSource, logger);

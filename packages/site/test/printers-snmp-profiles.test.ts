@@ -8,19 +8,12 @@ import { type DataSource } from 'typeorm';
 import { createSilentLogger, ErrorCode, isQuireError, openDatabase, type QuireError } from '@quire/common';
 import { forEachDriver } from '@quire/testkit';
 import { jobCoreEntities, jobCoreMigrations } from '../src/job-core';
-import { SnmpProfiles1763700910000 } from '../src/migrations/1763700910000-snmp-profiles';
 import { PrinterRepository, PrinterService, type PrinterEntity } from '../src/printers';
 import {
   createProfileServices,
-  profileEntities,
   type ConfigProfileService,
   type SnmpProfileService,
 } from '../src/printers/profiles';
-
-/** The site's entities and migrations with the profile ones, whether or not the site lists them yet. */
-function withProfileTables<T, U>(list: readonly T[], extra: readonly U[]): (T | U)[] {
-  return [...list, ...extra.filter((item) => !(list as readonly unknown[]).includes(item))];
-}
 
 async function failure(promise: Promise<unknown>, code: ErrorCode): Promise<QuireError> {
   const err = await promise.then(
@@ -56,8 +49,8 @@ forEachDriver('SNMP and configuration profiles', (_driver, getUrl) => {
   before(async () => {
     ({ dataSource } = await openDatabase({
       url: await getUrl(),
-      entities: withProfileTables(jobCoreEntities, profileEntities),
-      migrations: withProfileTables(jobCoreMigrations, [SnmpProfiles1763700910000]),
+      entities: jobCoreEntities,
+      migrations: jobCoreMigrations,
     }));
     ({ snmpProfiles: snmp, configProfiles: configs } = createProfileServices(
       dataSource,

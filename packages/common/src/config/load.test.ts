@@ -128,11 +128,11 @@ describe('loadConfig', () => {
   });
 
   it('names the file and key for unknown keys and bad values in a file', () => {
-    const file = tempFile('bad.yaml', 'http:\n  port: many\n  colour: blue\nprinters:\n  x: 1\n');
+    const file = tempFile('bad.yaml', 'http:\n  port: many\n  colour: blue\nprinterz:\n  x: 1\n');
     const problems = problemsOf(() => loadConfig({ role: 'central', env: {}, configFile: file }));
     expect(problems).to.have.length(3);
     expect(problems.join('\n')).to.contain(`${file}: unknown key "http.colour"`);
-    expect(problems.join('\n')).to.contain(`${file}: unknown section "printers"`);
+    expect(problems.join('\n')).to.contain(`${file}: unknown section "printerz"`);
     expect(problems.join('\n')).to.contain(
       `${file}: http.port: expected a port number from 0 to 65535, got "many"`,
     );

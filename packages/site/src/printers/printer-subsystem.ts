@@ -117,6 +117,7 @@ function lastKnownState(monitor: PrinterMonitor): PrinterStatusSource {
 export function buildPrinterSubsystem(options: PrinterSubsystemOptions): PrinterSubsystem {
   const { config, logger, dataSource, auth, audit, printers } = options;
   const profiles = createProfileServices(dataSource, logger);
+  printers.checkConfigProfilesWith((id, manager) => profiles.configProfiles.get(id, manager));
   const settings = new SiteSettings(dataSource);
   const events = buildEvents(options, settings);
   const monitor = new PrinterMonitor({

@@ -23,6 +23,7 @@ export interface PrinterServiceOptions {
 export class PrinterService {
   private readonly now: () => Date;
   private readonly removalHooks: Array<NonNullable<PrinterServiceOptions['onRemoved']>> = [];
+  private configProfileCheck: ((id: string, manager?: EntityManager) => Promise<unknown>) | null = null;
 
   constructor(private readonly options: PrinterServiceOptions) {
     this.now = options.now ?? (() => new Date());
@@ -35,6 +36,15 @@ export class PrinterService {
    */
   onRemoval(hook: NonNullable<PrinterServiceOptions['onRemoved']>): void {
     this.removalHooks.push(hook);
+  }
+
+  /**
+   * Check every `configProfileId` a printer is given with `check` (which throws CONFIG_PROFILE_NOT_FOUND), so a
+   * mistyped id is an error rather than a printer silently polled with the default SNMP profile. The profiles
+   * are built after the job core, hence a setter.
+   */
+  checkConfigProfilesWith(check: (id: string, manager?: EntityManager) => Promise<unknown>): void {
+    this.configProfileCheck = check;
   }
 
   /** Every printer, by name. */
@@ -70,6 +80,7 @@ export class PrinterService {
   async create(input: NewPrinter, manager?: EntityManager): Promise<PrinterEntity> {
     const settings = checkNewPrinter(input);
     parsePrinterUri(settings.uri);
+    if (settings.configProfileId) await this.configProfileCheck?.(settings.configProfileId, manager);
     const now = this.now();
     const printer: PrinterEntity = {
       id: newId(),
@@ -106,6 +117,7 @@ export class PrinterService {
   async update(id: string, patch: PrinterPatch, manager?: EntityManager): Promise<PrinterEntity> {
     const checked = checkPrinterPatch(patch);
     if (checked.uri !== undefined) parsePrinterUri(checked.uri);
+    if (checked.configProfileId) await this.configProfileCheck?.(checked.configProfileId, manager);
     const current = await this.get(id, manager);
     const changes: PrinterChanges = { updatedAt: this.now() };
     for (const [key, value] of Object.entries(checked)) {

@@ -56,6 +56,8 @@ describe('printer MIB decoders', () => {
   it('decodes text as UTF-8, falls back to Latin-1, and drops NUL padding', () => {
     expect(snmpText(Buffer.from('HP LaserJet M507\0\0'))).to.equal('HP LaserJet M507');
     expect(snmpText(Buffer.from('Büro 2', 'utf8'))).to.equal('Büro 2');
+    expect(snmpText(Buffer.from('x'.repeat(5000)))).to.have.length(255);
+    expect(snmpText(Buffer.from('S'.repeat(300)), 128)).to.equal('S'.repeat(128));
     expect(snmpText(Buffer.from([0x42, 0xfc, 0x72, 0x6f]))).to.equal('Büro');
     expect(snmpText(undefined)).to.equal('');
     expect(snmpText(42)).to.equal('42');

@@ -121,13 +121,20 @@ export function encodeErrorState(bits: readonly ErrorStateBit[]): Buffer {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** The longest text kept from a device (the printer columns it lands in are 255 characters). */
+export const SNMP_TEXT_MAX = 255;
+
+/** The longest serial number kept (the `serial` columns are 128 characters on the site and at central). */
+export const SNMP_SERIAL_MAX = 128;
+
 /**
  * An OCTET STRING as text: UTF-8 when it is valid UTF-8, else Latin-1 (what older printers send), without the
- * NULs and white space some agents pad with.
+ * NULs and white space some agents pad with, and cut to `max` characters: a device may send up to 64 KiB, and a
+ * value longer than its column would make MariaDB refuse every poll's write and central every batch.
  */
-export function snmpText(value: RawValue): string {
+export function snmpText(value: RawValue, max: number = SNMP_TEXT_MAX): string {
   if (value === null || value === undefined) return '';
-  if (!Buffer.isBuffer(value)) return String(value).trim();
+  if (!Buffer.isBuffer(value)) return String(value).trim().slice(0, max);
   let text: string;
   try {
     text = utf8.decode(value);
@@ -135,7 +142,8 @@ export function snmpText(value: RawValue): string {
     text = value.toString('latin1');
   }
   // eslint-disable-next-line no-control-regex -- NUL padding is exactly what is being removed
-  return text.replace(/\u0000+/g, ' ').trim();
+  const unpadded = text.replace(/\u0000+/g, ' ').trim();
+  return unpadded.slice(0, max).trim();
 }
 
 /**

@@ -14,7 +14,7 @@
  * Errors: QuireError SNMP_TIMEOUT when the agent never answers, SNMP_FAILED otherwise (see snmp-session.ts).
  */
 import { type PrinterReading } from '../monitoring/printer-reading';
-import { COLUMN_OIDS as C, SCALAR_OIDS, snmpText, type RawValue } from './printer-mib';
+import { COLUMN_OIDS as C, SCALAR_OIDS, SNMP_SERIAL_MAX, snmpText, type RawValue } from './printer-mib';
 import {
   decodeColorCapable,
   decodeMac,
@@ -248,7 +248,7 @@ export function identifyPrinter(target: SnmpTarget): Promise<PrinterIdentity> {
     const device = await deviceRow(session, found, ['deviceDescr']);
     const sysDescr = snmpText(found.get('sysDescr')?.value);
     const model = snmpText(device.deviceDescr);
-    const serial = snmpText(found.get('serial')?.value);
+    const serial = snmpText(found.get('serial')?.value, SNMP_SERIAL_MAX);
     const colorants = columns.get(C.prtMarkerColorantValue)?.size ?? 0;
     return {
       sysDescr,

@@ -20,6 +20,7 @@ import {
   levelPercent,
   mediaSizeName,
   snmpInteger,
+  SNMP_SERIAL_MAX,
   snmpText,
   supplyTypeName,
   type RawValue,
@@ -187,7 +188,7 @@ export function decodeReading(raw: RawPrinterData): PrinterReading {
   const sysDescr = snmpText(raw.sysDescr);
   const deviceDescr = snmpText(raw.deviceDescr);
   const colorCapable = decodeColorCapable(raw.columns);
-  const serial = snmpText(raw.serial);
+  const serial = snmpText(raw.serial, SNMP_SERIAL_MAX);
   return {
     sysDescr,
     sysName: snmpText(raw.sysName),
