@@ -29,7 +29,8 @@ export const TEMP_FILE_RESERVE = 16;
 export class TempFileReserve {
   private readonly ready: TempFile[] = [];
   private readonly waiters: Waiter[] = [];
-  private making = 0;
+  /** Names of files being created: on disk already, so a directory listing must not take them for leftovers. */
+  private readonly making = new Set<string>();
   private closed = false;
 
   constructor(
@@ -50,6 +51,7 @@ export class TempFileReserve {
 
   /** True when `name` (a file name in the directory) is a reserved file that no job has taken yet. */
   holds(name: string): boolean {
+    if (this.making.has(name)) return true;
     return this.ready.some((file) => path.basename(file.file) === name);
   }
 
@@ -63,17 +65,18 @@ export class TempFileReserve {
   }
 
   private refill(): void {
-    while (!this.closed && this.ready.length + this.making < this.size + this.waiters.length) {
-      this.making += 1;
+    while (!this.closed && this.ready.length + this.making.size < this.size + this.waiters.length) {
       this.make();
     }
   }
 
   /** Make one temp file; it goes to the oldest waiter, else into the reserve. A failure goes to a waiter. */
   private make(): void {
-    const file = path.join(this.dir, `${newId()}${TEMP_EXTENSION}`);
+    const name = `${newId()}${TEMP_EXTENSION}`;
+    const file = path.join(this.dir, name);
+    this.making.add(name);
     open(file, 'wx', 0o640, (err, fd) => {
-      this.making -= 1;
+      this.making.delete(name);
       if (err) {
         this.waiters.shift()?.reject(err);
         return;
