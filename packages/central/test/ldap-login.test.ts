@@ -7,7 +7,7 @@
  */
 import { expect } from 'chai';
 import { createSilentLogger, ErrorCode, loadConfig } from '@quire/common';
-import { forEachDriver, generateLdapDirectory, type Slapd } from '@quire/testkit';
+import { forEachDriver, generateLdapDirectory, type Slapd, jsonRequest } from '@quire/testkit';
 import { startCentral, type CentralServer } from '../src/server';
 import { centralDataDir, centralEnv, ldapSourceInput, startSlapdWith, userLdif } from './ldap-sync-fixture';
 
@@ -16,14 +16,8 @@ const SOURCE = 'staff';
 
 type Json = Record<string, unknown> & { error?: { code: string; message: string } };
 
-async function api(base: string, method: string, route: string, token?: string, body?: unknown) {
-  const res = await fetch(`${base}${route}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : {}) as Json };
+function api(base: string, method: string, route: string, token?: string, body?: unknown) {
+  return jsonRequest<Json>(base, method, route, token, body);
 }
 
 forEachDriver('central sign-in by LDAP bind', (_driver, getUrl) => {

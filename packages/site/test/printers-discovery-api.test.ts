@@ -19,7 +19,7 @@ import {
   openServerCore,
   type ServerCore,
 } from '@quire/common';
-import { forEachDriver } from '@quire/testkit';
+import { forEachDriver, jsonRequest } from '@quire/testkit';
 import { discoveryRouter } from '../src/printers/discovery';
 import {
   composeDiscovery,
@@ -42,14 +42,8 @@ forEachDriver('printer discovery REST API', (_driver, getUrl) => {
   let adminToken: string;
   let userToken: string;
 
-  async function api(method: string, route: string, token?: string, body?: unknown) {
-    const res = await fetch(`${base}${route}`, {
-      method,
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Body };
+  function api(method: string, route: string, token?: string, body?: unknown) {
+    return jsonRequest<Body>(base, method, route, token, body);
   }
 
   async function login(username: string, password: string): Promise<string> {

@@ -9,6 +9,7 @@ export { type CommandResult, type RunCommandOptions, runCommand, tailLines } fro
 export { freePort } from './ports';
 export { type ExitStatus, type StartProcessOptions, ManagedProcess, startProcess } from './process';
 export { type WaitForHttpOptions, waitForHttp } from './http';
+export { type JsonAnswer, jsonRequest } from './json-request';
 export { type MariaDbServer, startMariaDb } from './mariadb';
 export { sharedMariaDb, stopSharedMariaDb } from './shared-mariadb';
 export {

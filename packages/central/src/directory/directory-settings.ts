@@ -1,10 +1,11 @@
 /**
  * Directory settings kept in the database and changed through the API: the SMTP server notifications go
- * through, the mail templates, and who is mailed about errors in the log. One row per key, JSON values, validated on every write and every read (a row
- * edited by hand into something invalid reads as unset, with the default, rather than breaking every mail).
+ * through, the mail templates, and who is mailed about errors in the log. One row per key, JSON values (the
+ * common JsonSettingsStore), validated on every write and every read (a row edited by hand into something
+ * invalid reads as unset, with the default, rather than breaking every mail).
  */
 import { Column, Entity, PrimaryColumn, type DataSource, type EntityManager } from 'typeorm';
-import { TimestampColumn } from '@quire/common';
+import { JsonSettingsStore, TimestampColumn } from '@quire/common';
 import {
   parseErrorEventSettings,
   storedErrorEventSettings,
@@ -27,40 +28,38 @@ export class DirectorySettingEntity {
 
 /** Reads and writes the directory settings. */
 export class DirectorySettings {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly store: JsonSettingsStore;
+
+  constructor(dataSource: DataSource) {
+    this.store = new JsonSettingsStore(dataSource, DirectorySettingEntity);
+  }
 
   /** The SMTP settings, or null when none are set. */
-  async smtp(): Promise<SmtpSettings | null> {
-    const raw = await this.read('smtp');
-    if (raw === null) return null;
-    try {
-      return parseSmtpSettings(raw);
-    } catch {
-      return null;
-    }
+  smtp(): Promise<SmtpSettings | null> {
+    return this.store.readParsed('smtp', parseSmtpSettings);
   }
 
   /** Store SMTP settings (checked first: VALIDATION_FAILED names each bad field). */
   async setSmtp(input: unknown, manager?: EntityManager): Promise<SmtpSettings> {
     const settings = parseSmtpSettings(input);
-    await this.write('smtp', settings, manager);
+    await this.store.write('smtp', settings, manager);
     return settings;
   }
 
   /** The mail templates (kinds not set are the defaults). */
   async templates(): Promise<MailTemplateSet> {
-    const parsed = mailTemplateSetSchema.safeParse(await this.read('mail-templates'));
+    const parsed = mailTemplateSetSchema.safeParse(await this.store.read('mail-templates'));
     return parsed.success ? parsed.data : {};
   }
 
   /** Store the mail templates. */
   async setTemplates(set: MailTemplateSet, manager?: EntityManager): Promise<void> {
-    await this.write('mail-templates', mailTemplateSetSchema.parse(set), manager);
+    await this.store.write('mail-templates', mailTemplateSetSchema.parse(set), manager);
   }
 
   /** The error-event notification settings (the defaults, off, when none are set). */
   async errorEvents(): Promise<ErrorEventSettings> {
-    return storedErrorEventSettings(await this.read('error-events'));
+    return storedErrorEventSettings(await this.store.read('error-events'));
   }
 
   /**
@@ -69,23 +68,7 @@ export class DirectorySettings {
    */
   async setErrorEvents(input: unknown, manager?: EntityManager): Promise<ErrorEventSettings> {
     const settings = parseErrorEventSettings(input);
-    await this.write('error-events', settings, manager);
+    await this.store.write('error-events', settings, manager);
     return settings;
-  }
-
-  private async read(key: string): Promise<unknown> {
-    const row = await this.dataSource.manager.findOneBy(DirectorySettingEntity, { key });
-    if (!row) return null;
-    try {
-      return JSON.parse(row.value) as unknown;
-    } catch {
-      return null;
-    }
-  }
-
-  private async write(key: string, value: unknown, manager?: EntityManager): Promise<void> {
-    const tx = manager ?? this.dataSource.manager;
-    await tx.delete(DirectorySettingEntity, { key });
-    await tx.insert(DirectorySettingEntity, { key, value: JSON.stringify(value), updatedAt: new Date() });
   }
 }

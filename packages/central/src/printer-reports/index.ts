@@ -24,4 +24,3 @@ export {
   type CounterReportFilters,
   type PrinterEventFilters,
 } from './printer-reports.service';
-export { csvCell, csvLine } from './report-csv';

@@ -12,12 +12,13 @@ import {
   isUuid,
   queryValue,
   requireAuth,
+  sendCsv,
   type AuthService,
+  type CsvRange,
 } from '@quire/common';
 import { type RightsService } from '../directory/rights';
 import { type CounterReportRow, type CounterValues } from './printer-reports.repository';
 import { type CentralPrinterEvent, type PrinterReportsService } from './printer-reports.service';
-import { sendCsv, type CsvRange } from './report-csv';
 
 /** Page size of the JSON reports when the caller gives no `limit`. */
 export const PRINTER_REPORT_PAGE_DEFAULT = 50;

@@ -4,10 +4,10 @@
  * figures the sites report in their heartbeats. Revocation (`DELETE`) refuses the site's credential from then on
  * and ends its live session at once; the site's replicated history stays.
  */
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { type DataSource } from 'typeorm';
 import { z } from 'zod';
-import { auditedWrite, parseBody, requireAdmin, type AuthService, requireAuth } from '@quire/common';
+import { auditedWrite, parseBody, requireAdmin, type AuthService, requireAuth, idParam } from '@quire/common';
 import { type SiteSessionRegistry } from '../federation';
 import { type ReplicationStatus } from '../replication/replication-status';
 import { type SiteEntity } from './site.entity';
@@ -73,10 +73,6 @@ export function siteJson(site: SiteEntity, sessions: SiteSessionRegistry, replic
     createdAt: site.createdAt.toISOString(),
     replication: replicationJson(site, replication),
   };
-}
-
-function idParam(req: Request): string {
-  return String(req.params.id);
 }
 
 /** The `/api/v1/sites` router. */

@@ -3,7 +3,7 @@
  * audited in the transaction that makes it, with secret settings (an SNMP community) masked in the audit row.
  * Each answer carries the template's version, the one sites report once they have applied it.
  */
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { type DataSource } from 'typeorm';
 import { z } from 'zod';
 import {
@@ -13,6 +13,7 @@ import {
   requireAdmin,
   requireAuth,
   type AuthService,
+  idParam,
 } from '@quire/common';
 import { type ConfigTemplateEntity } from './config-template.entity';
 import { newTemplateSchema, redactSettings, TEMPLATE_TYPES, templateChangesShape } from './template-settings';
@@ -40,10 +41,6 @@ export function templateJson(template: ConfigTemplateEntity) {
     updatedAt: template.updatedAt.toISOString(),
     deletedAt: template.deletedAt?.toISOString() ?? null,
   };
-}
-
-function idParam(req: Request): string {
-  return String(req.params.id);
 }
 
 /** The `/api/v1/templates` router. */

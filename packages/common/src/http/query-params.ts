@@ -12,6 +12,11 @@ export function invalidQuery(parameter: string, problem: string): QuireError {
   });
 }
 
+/** The `:id` of a route's path. */
+export function idParam(req: Request): string {
+  return String(req.params.id);
+}
+
 /** A query parameter given at most once, as a string; undefined when absent. */
 export function queryValue(req: Request, name: string): string | undefined {
   const value = req.query[name];

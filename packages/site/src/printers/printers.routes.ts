@@ -4,9 +4,9 @@
  * carries its monitored state (status, supplies, counters, ...; read for a whole list in one query per 500
  * printers), and the monitoring routes (`/status`, `/supplies`, `/counters`, `/poll`) are added.
  */
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { type DataSource } from 'typeorm';
-import { auditedWrite, parseBody, requireAdmin, requireAuth, type AuthService } from '@quire/common';
+import { auditedWrite, parseBody, requireAdmin, requireAuth, type AuthService, idParam } from '@quire/common';
 import { addMonitoringRoutes } from './monitoring/monitoring.routes';
 import { printerMonitoringJson } from './monitoring/monitoring-json';
 import { type PrinterMonitor } from './monitoring/printer-monitor';
@@ -47,10 +47,6 @@ export function printerJson(printer: PrinterEntity, state?: StoredPrinterState) 
     updatedAt: printer.updatedAt.toISOString(),
     ...printerMonitoringJson(state),
   };
-}
-
-function idParam(req: Request): string {
-  return String(req.params.id);
 }
 
 /** The `/api/v1/printers` router. */

@@ -2,9 +2,9 @@
  * REST front-end for queues: `/api/v1/queues`. Any signed-in user may list and read queues (they choose where to
  * print); creating, changing and deleting them is for admins, each write audited in its own transaction.
  */
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { type DataSource } from 'typeorm';
-import { auditedWrite, parseBody, requireAdmin, requireAuth, type AuthService } from '@quire/common';
+import { auditedWrite, parseBody, requireAdmin, requireAuth, type AuthService, idParam } from '@quire/common';
 import { newQueueSchema, queuePatchSchema } from './queue-input';
 import { type QueueEntity } from './queue.entity';
 import { type QueueService } from './queue.service';
@@ -38,10 +38,6 @@ export function queueJson(queue: QueueEntity) {
     createdAt: queue.createdAt.toISOString(),
     updatedAt: queue.updatedAt.toISOString(),
   };
-}
-
-function idParam(req: Request): string {
-  return String(req.params.id);
 }
 
 /** The `/api/v1/queues` router. */

@@ -2,8 +2,6 @@
 export { printerCsv, printerCsvCells, type PrinterStatusSource } from './printer-csv-export';
 export {
   APPLIED_COLUMNS,
-  csvCell,
-  csvLine,
   EXPORT_COLUMNS,
   HEADER_START,
   type AppliedColumn,

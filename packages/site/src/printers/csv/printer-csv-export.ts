@@ -4,10 +4,11 @@
  * latest observation, its page counters and toner levels. Columns Quire has nothing for (scanner IP, terminal
  * ids, enforced model, purchase date, copy, scan and fax counters) stay empty, so the file still opens in MyQ.
  */
+import { CSV_BYTE_ORDER_MARK, csvLine } from '@quire/common';
 import { parsePrinterUri } from '../../release/printer-uri';
 import { type PrinterObservation, type PrinterReading } from '../monitoring/printer-reading';
 import { type PrinterEntity } from '../printer.entity';
-import { BYTE_ORDER_MARK, csvLine, EXPORT_COLUMNS, type ExportColumn } from './printer-csv-format';
+import { EXPORT_COLUMNS, type ExportColumn } from './printer-csv-format';
 
 /** Where the export reads the monitor's latest observation of each printer. */
 export interface PrinterStatusSource {
@@ -84,5 +85,5 @@ export function printerCsv(
     const cells = printerCsvCells(printer, observations.get(printer.id));
     return csvLine(EXPORT_COLUMNS.map((column) => cells[column]));
   });
-  return `${BYTE_ORDER_MARK}${csvLine(EXPORT_COLUMNS)}${lines.join('')}`;
+  return `${CSV_BYTE_ORDER_MARK}${csvLine(EXPORT_COLUMNS)}${lines.join('')}`;
 }

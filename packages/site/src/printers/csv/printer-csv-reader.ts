@@ -10,15 +10,8 @@
  * imports as it is.
  */
 import { parse } from 'csv-parse/sync';
-import { ErrorCode, QuireError } from '@quire/common';
-import {
-  APPLIED_COLUMNS,
-  cellText,
-  HEADER_START,
-  REQUIRED_COLUMNS,
-  SEPARATOR,
-  type AppliedColumn,
-} from './printer-csv-format';
+import { CSV_SEPARATOR as SEPARATOR, ErrorCode, QuireError, undefusedCellText } from '@quire/common';
+import { APPLIED_COLUMNS, HEADER_START, REQUIRED_COLUMNS, type AppliedColumn } from './printer-csv-format';
 
 /** One thing wrong with the file, where it is, and what would be right. */
 export interface PrinterCsvProblem {
@@ -175,7 +168,7 @@ export function readPrinterCsv(text: string): PrinterCsvFile {
     }
     const found: PrinterCsvRow['cells'] = {};
     columns.forEach((column, i) => {
-      if (column !== null) found[column] = { value: cellText(cells[i] ?? ''), column: i + 1 };
+      if (column !== null) found[column] = { value: undefusedCellText(cells[i] ?? ''), column: i + 1 };
     });
     rows.push({ row, cells: found });
   });

@@ -17,6 +17,7 @@ import {
   requireAuth,
   type AuditService,
   type AuthService,
+  idParam,
 } from '@quire/common';
 import { discoveryRunSchema, savedDiscoveryPatchSchema, savedDiscoverySchema } from './discovery-input';
 import { type DiscoveryEntity } from './discovery.entity';
@@ -55,10 +56,6 @@ export function discoveryJson(discovery: DiscoveryEntity) {
 }
 
 const savedRunSchema = z.strictObject({ dryRun: z.boolean().optional() });
-
-function idParam(req: Request): string {
-  return String(req.params.id);
-}
 
 /**
  * Run `run` and write its `discovery.run` audit row: `ok` with the counts, or `failed` with the error code. The

@@ -4,7 +4,7 @@
  * or a sample one) and answers with what it reached, or with the delivery's error; the attempt is audited too.
  * The webhook secret never leaves the server: the JSON says only whether one is set, and audit rows omit it.
  */
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { type DataSource } from 'typeorm';
 import { z } from 'zod';
 import {
@@ -15,6 +15,7 @@ import {
   requireAdmin,
   requireAuth,
   type AuthService,
+  idParam,
 } from '@quire/common';
 import { type PrinterService } from '../printer.service';
 import { actionPatchSchema, actionSettingsSchema, type NewAction } from './event-action-input';
@@ -32,10 +33,6 @@ export interface EventActionsRouterDeps {
 
 const BASE = '/api/v1/event-actions';
 const testSchema = z.strictObject({ printerId: z.string().min(1).max(36).optional() });
-
-function idParam(req: Request): string {
-  return String(req.params.id);
-}
 
 /** The settings as audit rows keep them: the secret replaced by whether one is given. */
 function auditedSettings(body: Record<string, unknown>): Record<string, unknown> {

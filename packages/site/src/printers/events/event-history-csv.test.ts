@@ -1,8 +1,12 @@
 /** Unit tests of the history CSV: RFC 4180 quoting that csv-parse reads back exactly, and formula guarding. */
 import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
-import { csvField, csvRecord, HISTORY_CSV_COLUMNS, historyCsvValues } from './event-history-csv';
+import { csvCell, csvLine } from '@quire/common';
+import { HISTORY_CSV_COLUMNS, HISTORY_CSV_SEPARATOR, historyCsvValues } from './event-history-csv';
 import { PrinterEventEntity } from './printer-event.entity';
+
+const csvField = (value: string) => csvCell(value, HISTORY_CSV_SEPARATOR);
+const csvRecord = (values: readonly string[]) => csvLine(values, HISTORY_CSV_SEPARATOR);
 
 function episode(overrides: Partial<PrinterEventEntity>): PrinterEventEntity {
   return Object.assign(new PrinterEventEntity(), {

@@ -1,27 +1,16 @@
 /**
  * The event history as CSV, MyQ's "Save as CSV" of the Event history page: columns Event, Printer, Subject,
- * Message, Created, Resolved. Fields are quoted as RFC 4180 says (no CSV writer is installed in the workspace,
- * only csv-parse for reading). Texts that come from devices (supply descriptions, alert messages) could start
- * with `=`, `+`, `-` or `@`, which spreadsheets run as formulas; such a field gets a leading apostrophe.
+ * Message, Created, Resolved, comma-separated as MyQ saves it. The route writes it with @quire/common's
+ * `sendCsv`, whose cells are quoted as RFC 4180 says and defused when a device text (supply description, alert
+ * message) would run as a formula.
  */
 import { type PrinterEventEntity } from './printer-event.entity';
 
 /** The header row. */
 export const HISTORY_CSV_COLUMNS = ['Event', 'Printer', 'Subject', 'Message', 'Created', 'Resolved'] as const;
 
-const NEEDS_QUOTES = /[",\r\n]/;
-const FORMULA_START = /^[=+\-@\t\r]/;
-
-/** One field, quoted when it holds a comma, a quote or a line break, with quotes doubled. */
-export function csvField(value: string): string {
-  const safe = FORMULA_START.test(value) ? `'${value}` : value;
-  return NEEDS_QUOTES.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
-/** One record, CRLF-terminated. */
-export function csvRecord(values: readonly string[]): string {
-  return `${values.map(csvField).join(',')}\r\n`;
-}
+/** The history's separator. */
+export const HISTORY_CSV_SEPARATOR = ',';
 
 /** The Subject column: the supply's name when the episode is about one, else its subject. */
 function subjectText(episode: PrinterEventEntity): string {

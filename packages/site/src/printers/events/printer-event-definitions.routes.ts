@@ -2,9 +2,9 @@
  * REST front-end of event definitions: `/api/v1/printer-event-definitions`. Admins only (definitions decide
  * what reaches people's mailboxes); every write is audited in its own transaction.
  */
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { type DataSource } from 'typeorm';
-import { auditedWrite, parseBody, requireAdmin, requireAuth, type AuthService } from '@quire/common';
+import { auditedWrite, parseBody, requireAdmin, requireAuth, type AuthService, idParam } from '@quire/common';
 import { definitionPatchSchema, newDefinitionSchema } from './event-definition-input';
 import { eventDefinitionJson } from './printer-event-json';
 import { type PrinterEventDefinitionService } from './printer-event-definition.service';
@@ -17,10 +17,6 @@ export interface PrinterEventDefinitionsRouterDeps {
 }
 
 const BASE = '/api/v1/printer-event-definitions';
-
-function idParam(req: Request): string {
-  return String(req.params.id);
-}
 
 /** The `/api/v1/printer-event-definitions` router. */
 export function printerEventDefinitionsRouter(deps: PrinterEventDefinitionsRouterDeps): Router {

@@ -4,7 +4,7 @@
  * `format=csv` (or `Accept: text/csv`) exports the same filtered episodes as CSV, written page by page so a
  * long history never sits in memory whole.
  */
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request } from 'express';
 import {
   choiceListQuery,
   dateQuery,
@@ -12,10 +12,11 @@ import {
   invalidQuery,
   queryValue,
   requireAuth,
+  sendCsv,
   type AuthService,
 } from '@quire/common';
 import { EVENT_TYPES } from './event-definition-input';
-import { csvRecord, HISTORY_CSV_COLUMNS, historyCsvValues } from './event-history-csv';
+import { HISTORY_CSV_COLUMNS, HISTORY_CSV_SEPARATOR, historyCsvValues } from './event-history-csv';
 import { episodeJson } from './printer-event-json';
 import { type EpisodeFilter, type PrinterEventRepository } from './printer-event.repository';
 
@@ -64,26 +65,6 @@ function wantsCsv(req: Request): boolean {
   return req.accepts(['application/json', 'text/csv']) === 'text/csv';
 }
 
-async function writeCsv(
-  res: Response,
-  deps: PrinterEventsRouterDeps,
-  filter: EpisodeFilter,
-  limit: number,
-  offset: number,
-) {
-  res.status(200);
-  res.type('text/csv; charset=utf-8');
-  res.setHeader('content-disposition', 'attachment; filename="printer-events.csv"');
-  res.write(csvRecord(HISTORY_CSV_COLUMNS));
-  for (let done = 0; done < limit;) {
-    const page = await deps.episodes.page(filter, Math.min(CSV_PAGE, limit - done), offset + done);
-    if (page.length > 0) res.write(page.map((episode) => csvRecord(historyCsvValues(episode))).join(''));
-    done += page.length;
-    if (page.length < CSV_PAGE) break;
-  }
-  res.end();
-}
-
 /** The `/api/v1/printer-events` router. */
 export function printerEventsRouter(deps: PrinterEventsRouterDeps): Router {
   const router = Router();
@@ -96,7 +77,16 @@ export function printerEventsRouter(deps: PrinterEventsRouterDeps): Router {
     const limit = integerQuery(req, 'limit', 1, bounds.max, bounds.fallback);
     const offset = integerQuery(req, 'offset', 0, Number.MAX_SAFE_INTEGER, 0);
     if (csv) {
-      await writeCsv(res, deps, filter, limit, offset);
+      await sendCsv(res, {
+        filename: 'printer-events.csv',
+        header: HISTORY_CSV_COLUMNS,
+        range: { offset, limit },
+        pageSize: CSV_PAGE,
+        fetchPage: (from, count) => deps.episodes.page(filter, count, from),
+        cells: historyCsvValues,
+        separator: HISTORY_CSV_SEPARATOR,
+        byteOrderMark: false,
+      });
       return;
     }
     const { episodes, total } = await deps.episodes.search(filter, limit, offset);

@@ -13,6 +13,7 @@ import {
   integerQuery,
   invalidQuery,
   requireAdmin,
+  idParam,
 } from '@quire/common';
 import { type PrinterService } from '../printer.service';
 import { countersJson, printerStatusJson, snapshotJson, supplyJson, trayJson } from './monitoring-json';
@@ -27,10 +28,6 @@ export interface MonitoringRoutesDeps {
 
 const DEFAULT_SNAPSHOTS = 100;
 const MAX_SNAPSHOTS = 10_000;
-
-function idParam(req: Request): string {
-  return String(req.params.id);
-}
 
 /** Add the monitoring routes to `router` (the printers router, after its `requireAuth`). */
 export function addMonitoringRoutes(router: Router, deps: MonitoringRoutesDeps): void {

@@ -3,9 +3,9 @@
  * read them (the admin password only shows as `adminPasswordSet`); writes are for admins, each audited in its
  * own transaction without the password.
  */
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { type DataSource } from 'typeorm';
-import { auditedWrite, parseBody, requireAdmin, requireAuth, type AuthService } from '@quire/common';
+import { auditedWrite, parseBody, requireAdmin, requireAuth, type AuthService, idParam } from '@quire/common';
 import { configProfilePatchSchema, newConfigProfileSchema } from './config-profile-input';
 import { type ConfigProfileEntity } from './config-profile.entity';
 import { type ConfigProfileService } from './config-profile.service';
@@ -36,10 +36,6 @@ function redacted(input: Record<string, unknown>): Record<string, unknown> {
   return 'adminPassword' in input
     ? { ...input, adminPassword: input.adminPassword === null ? null : '(set)' }
     : input;
-}
-
-function idParam(req: Request): string {
-  return String(req.params.id);
 }
 
 /** The `/api/v1/config-profiles` router. */

@@ -5,7 +5,7 @@
  * secrets of the request left out of the audit row. A test is audited after it ran, outside any transaction,
  * because it waits on the network for up to the profile's timeout times its tries.
  */
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { type DataSource } from 'typeorm';
 import { z } from 'zod';
 import {
@@ -18,6 +18,7 @@ import {
   requireAdmin,
   requireAuth,
   type AuthService,
+  idParam,
 } from '@quire/common';
 import { hostSchema } from '../printer-input';
 import { identifyPrinter, type PrinterIdentity } from '../snmp/printer-reader';
@@ -78,10 +79,6 @@ export function redactedSnmpProfileInput(input: Record<string, unknown>): Record
     redacted.v3 = v3;
   }
   return redacted;
-}
-
-function idParam(req: Request): string {
-  return String(req.params.id);
 }
 
 /** The `/api/v1/snmp-profiles` router. */

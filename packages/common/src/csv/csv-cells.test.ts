@@ -1,8 +1,8 @@
-/** Unit tests of the report CSV cells: quoting, empty values, dates, and formulas defused. */
+/** Unit tests of the CSV cells: quoting, empty values, dates, and formulas defused. */
 import { expect } from 'chai';
-import { csvCell, csvLine } from './report-csv';
+import { csvCell, csvLine } from './csv-cells';
 
-describe('report CSV', () => {
+describe('CSV cells', () => {
   it('writes empty cells for null and undefined, ISO 8601 for dates and plain numbers and booleans', () => {
     expect(csvLine([null, undefined, 0, 12.5, false, new Date('2025-03-01T10:00:00Z')])).to.equal(
       ';;0;12.5;false;2025-03-01T10:00:00.000Z\r\n',
@@ -17,7 +17,7 @@ describe('report CSV', () => {
   });
 
   it('puts an apostrophe before text a spreadsheet would run as a formula', () => {
-    expect(['=1+1', '+33 1', '-2', '@SUM(A1)', '\tx'].map(csvCell)).to.deep.equal([
+    expect(['=1+1', '+33 1', '-2', '@SUM(A1)', '\tx'].map((text) => csvCell(text))).to.deep.equal([
       "'=1+1",
       "'+33 1",
       "'-2",
