@@ -68,10 +68,12 @@ describe('waitForHttp', () => {
       res.end();
     });
     try {
-      const error = await rejectionOf(waitForHttp(server.url, { timeoutMs: 300, intervalMs: 20 }));
+      // Long enough for the first fetch to complete on a loaded machine (undici's first request is slow there);
+      // a probe cut short by the deadline would report the abort instead of the status.
+      const error = await rejectionOf(waitForHttp(server.url, { timeoutMs: 3000, intervalMs: 20 }));
       expect(error.message)
         .to.contain(server.url)
-        .and.to.contain('within 300 ms')
+        .and.to.contain('within 3000 ms')
         .and.to.contain('last: status 503');
     } finally {
       await server.close();
@@ -80,7 +82,7 @@ describe('waitForHttp', () => {
 
   it('times out with the connection error when nothing listens', async () => {
     const url = `http://127.0.0.1:${await freePort()}/`;
-    const error = await rejectionOf(waitForHttp(url, { timeoutMs: 300, intervalMs: 20 }));
+    const error = await rejectionOf(waitForHttp(url, { timeoutMs: 3000, intervalMs: 20 }));
     expect(error.message).to.match(/last: error: .*ECONNREFUSED/);
   });
 });
