@@ -1,7 +1,8 @@
 /**
  * `/api/v1/discoveries` and `/api/v1/discovery-settings` over real HTTP on 127.0.0.1, on SQLite and MariaDB,
  * with the server core as production opens it and fake SNMP devices: admins only, a run's JSON shape, a dry run
- * that writes nothing, errors naming what is wrong, saved discoveries CRUD and run, and the audit rows.
+ * that writes nothing, errors naming what is wrong, saved discoveries CRUD and run, background runs followed
+ * and cancelled, and the audit rows.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,9 +43,32 @@ forEachDriver('printer discovery REST API', (_driver, getUrl) => {
   let adminToken: string;
   let userToken: string;
 
-  function api(method: string, route: string, token?: string, body?: unknown) {
-    return jsonRequest<Body>(base, method, route, token, body);
+  function api(
+    method: string,
+    route: string,
+    token?: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ) {
+    return jsonRequest<Body>(base, method, route, token, body, headers);
   }
+
+  function startInBackground(route: string, body: unknown) {
+    return api('POST', route, adminToken, body, { prefer: 'respond-async' });
+  }
+
+  /** The run at `route` once `until` holds for it (at most 20 s). */
+  async function runWhen(route: string, until: (run: Body) => boolean): Promise<Body> {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const run = (await api('GET', route, adminToken)).body;
+      if (until(run)) return run;
+      if (Date.now() > deadline) throw new Error(`run ${route} is still ${JSON.stringify(run)}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  const progressOf = (run: Body) => run.progress as { done: number; total: number; found: number };
 
   async function login(username: string, password: string): Promise<string> {
     return (await api('POST', '/api/v1/auth/login', undefined, { username, password })).body.token as string;
@@ -223,5 +247,95 @@ forEachDriver('printer discovery REST API', (_driver, getUrl) => {
       'discovery.run:ok',
       'discovery.update:ok',
     ]);
+  });
+
+  it('runs in the background when asked, shows its progress, and keeps its report', async () => {
+    const res = await startInBackground('/api/v1/discoveries', {
+      ranges: ['127.0.0.2-127.0.0.4'],
+      dryRun: true,
+    });
+    expect(res.status).to.equal(202);
+    const id = res.body.id as string;
+    expect(res.headers.get('location')).to.equal(`/api/v1/discoveries/${id}`);
+    expect(res.headers.get('preference-applied')).to.equal('respond-async');
+    expect(res.body).to.include({ state: 'running', dryRun: true, startedBy: 'admin', discovery: null });
+    expect(progressOf(res.body).total).to.equal(3);
+
+    const ended = await runWhen(`/api/v1/discoveries/${id}`, (run) => run.state !== 'running');
+    expect(ended).to.include({ state: 'completed', error: null, cancelledBy: null });
+    expect(ended.endedAt).to.be.a('string');
+    expect(progressOf(ended)).to.deep.include({ done: 3, total: 3, found: 1 });
+    const report = ended.report as { scanned: number; found: Array<{ address: string }> };
+    expect(report.scanned).to.equal(3);
+    expect(report.found.map((device) => device.address)).to.deep.equal(['127.0.0.3']);
+
+    const listed = (await api('GET', '/api/v1/discoveries', adminToken)).body.runs as Body[];
+    expect(listed[0]).to.include({ id, state: 'completed' });
+    expect(listed[0]).to.not.have.property('report');
+    const audited = (await auditRows('discovery.run')).map((row) => JSON.parse(row.details) as Body);
+    expect(audited.filter((details) => details.run === id)).to.have.length(1);
+  });
+
+  it('cancels a background run: probing stops, and the run says who cancelled it', async () => {
+    const res = await startInBackground('/api/v1/discoveries', { ranges: ['127.1.0.0/16'] });
+    expect(res.status).to.equal(202);
+    const route = `/api/v1/discoveries/${res.body.id as string}`;
+    await runWhen(route, (run) => progressOf(run).done > 0);
+
+    const cancelled = await api('POST', `${route}/cancel`, adminToken);
+    expect(cancelled.status).to.equal(200);
+    expect(cancelled.body).to.include({ state: 'cancelled', cancelledBy: 'admin' });
+    expect(cancelled.body.error).to.deep.include({ code: ErrorCode.DiscoveryCancelled });
+    expect(progressOf(cancelled.body).done).to.be.below(progressOf(cancelled.body).total);
+    const askedAtCancel = rig.asked.length;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(rig.asked.length, 'no probe after the cancel answered').to.equal(askedAtCancel);
+
+    const again = await api('POST', `${route}/cancel`, adminToken);
+    expect(again.status).to.equal(409);
+    expect(again.body.error?.code).to.equal(ErrorCode.Conflict);
+    expect((await auditRows('discovery.cancel')).map((row) => row.actorName)).to.deep.equal(['admin']);
+    const failed = (await auditRows('discovery.run')).map((row) => JSON.parse(row.details) as Body);
+    expect(failed.map((details) => details.errorCode)).to.include(ErrorCode.DiscoveryCancelled);
+  });
+
+  it('answers a waiting client with DISCOVERY_CANCELLED when its run is cancelled', async () => {
+    const waiting = api('POST', '/api/v1/discoveries', adminToken, { ranges: ['127.2.0.0/16'] });
+    const runs = await runWhen('/api/v1/discoveries', (body) =>
+      (body.runs as Body[]).some((run) => run.state === 'running'),
+    );
+    const running = (runs.runs as Body[]).find((run) => run.state === 'running') as Body;
+    expect(
+      (await api('POST', `/api/v1/discoveries/${running.id as string}/cancel`, adminToken)).status,
+    ).to.equal(200);
+    const answer = await waiting;
+    expect(answer.status).to.equal(409);
+    expect(answer.body.error?.code).to.equal(ErrorCode.DiscoveryCancelled);
+  });
+
+  it('runs a saved discovery in the background, once at a time, and keeps a cancel as its last result', async () => {
+    const created = await api('POST', '/api/v1/discovery-settings', adminToken, {
+      name: 'Whole campus',
+      ranges: ['127.3.0.0/16'],
+    });
+    const id = created.body.id as string;
+    const started = await startInBackground(`/api/v1/discovery-settings/${id}/run`, {});
+    expect(started.status).to.equal(202);
+    expect(started.body.discovery).to.deep.equal({ id, name: 'Whole campus' });
+    const second = await startInBackground(`/api/v1/discovery-settings/${id}/run`, {});
+    expect(second.status).to.equal(409);
+    expect(second.body.error?.code).to.equal(ErrorCode.Conflict);
+
+    const route = `/api/v1/discoveries/${started.body.id as string}`;
+    expect((await api('POST', `${route}/cancel`, adminToken)).body.state).to.equal('cancelled');
+    const saved = await runWhen(`/api/v1/discovery-settings/${id}`, (body) => body.lastResult !== null);
+    expect((saved.lastResult as Body).error).to.contain('cancelled');
+  });
+
+  it('names an unknown run, and shows runs to admins only', async () => {
+    const unknown = await api('GET', '/api/v1/discoveries/0190d2c4-0000-7000-8000-000000000000', adminToken);
+    expect(unknown.status).to.equal(404);
+    expect(unknown.body.error?.code).to.equal(ErrorCode.DiscoveryNotFound);
+    expect((await api('GET', '/api/v1/discoveries', userToken)).status).to.equal(403);
   });
 });

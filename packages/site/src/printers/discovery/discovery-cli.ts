@@ -23,7 +23,8 @@ import {
 } from '@quire/common';
 import { type DiscoveredPrinter } from './discovery-applier';
 import { type DiscoveryProgress } from './discovery-prober';
-import { countOutcomes, type DiscoveryReport, type DiscoveryService } from './discovery.service';
+import { countOutcomes, type DiscoveryReport } from './discovery-runs';
+import { type DiscoveryService } from './discovery.service';
 
 /** What the discover command needs, built on the open site database by the caller (cli.ts). */
 export interface DiscoveryCliServices {

@@ -6,7 +6,7 @@
  */
 import cron, { type ScheduledTask } from 'node-cron';
 import { describeError, SYSTEM_ACTOR, type Logger } from '@quire/common';
-import { countOutcomes } from './discovery.service';
+import { countOutcomes } from './discovery-runs';
 import { type DiscoverySettingsService } from './discovery-settings.service';
 
 /** Dependencies of the scheduler. */

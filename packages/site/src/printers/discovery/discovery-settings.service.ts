@@ -17,12 +17,8 @@ import {
   type SavedDiscoveryPatch,
 } from './discovery-input';
 import { type DiscoveryChanges, type DiscoveryRepository } from './discovery.repository';
-import {
-  countOutcomes,
-  type DiscoveryReport,
-  type DiscoveryRunContext,
-  type DiscoveryService,
-} from './discovery.service';
+import { countOutcomes, type DiscoveryReport } from './discovery-runs';
+import { type DiscoveryRunContext, type DiscoveryService, type StartedDiscovery } from './discovery.service';
 
 /** Devices kept in a last-run summary; the rest are counted only (the row must fit a TEXT column). */
 const SUMMARY_DEVICES = 100;
@@ -160,43 +156,67 @@ export class DiscoverySettingsService extends EventEmitter<{ changed: [] }> {
    * already, DISCOVERY_NOT_FOUND for none. A run that fails before probing keeps its error and rethrows it.
    */
   async run(id: string, options: SavedRunOptions): Promise<DiscoveryReport> {
+    return (await this.start(id, options)).done;
+  }
+
+  /**
+   * Start a saved discovery and resolve once it runs, with the run and a promise of its report (recorded as the
+   * last result before it settles); the same errors as `run` reject here. The caller must handle a rejection
+   * of `done`.
+   */
+  async start(id: string, options: SavedRunOptions): Promise<StartedDiscovery> {
     const discovery = await this.get(id);
     if (this.running.has(id)) {
       throw new QuireError(ErrorCode.Conflict, `Discovery "${discovery.name}" is already running`);
     }
-    const run = this.runAndRecord(discovery, options);
-    this.running.set(id, run);
-    try {
-      return await run;
-    } finally {
-      this.running.delete(id);
-    }
+    const starting = this.startAndRecord(discovery, options);
+    // Marked running from here, before the first await, so a second start of it is refused at once.
+    const whole = starting.then((started) => started.done);
+    this.running.set(id, whole);
+    const settled = () => {
+      if (this.running.get(id) === whole) this.running.delete(id);
+    };
+    void whole.then(settled, settled);
+    return starting;
   }
 
-  private async runAndRecord(discovery: DiscoveryEntity, options: SavedRunOptions): Promise<DiscoveryReport> {
+  private async startAndRecord(
+    discovery: DiscoveryEntity,
+    options: SavedRunOptions,
+  ): Promise<StartedDiscovery> {
     const startedAt = this.now();
+    const dryRun = options.dryRun === true;
+    let started: StartedDiscovery;
     try {
-      const report = await this.options.discovery.run(requestOf(discovery, options.dryRun === true), {
+      started = await this.options.discovery.start(requestOf(discovery, dryRun), {
         ...options,
         discovery: { id: discovery.id, name: discovery.name },
       });
-      await this.record(discovery.id, startedAt, summaryOf(startedAt, report));
-      return report;
     } catch (err) {
-      const failed = summaryOf(startedAt, {
-        found: [],
-        scanned: 0,
-        durationMs: 0,
-        dryRun: options.dryRun === true,
-      });
-      await this.record(discovery.id, startedAt, { ...failed, error: describeError(err) }).catch(
-        (recordErr: unknown) =>
-          this.options.logger.error('could not record a failed discovery run', {
-            error: describeError(recordErr),
-          }),
-      );
+      await this.recordFailure(discovery.id, startedAt, dryRun, err);
       throw err;
     }
+    const done = started.done.then(
+      async (report) => {
+        await this.record(discovery.id, startedAt, summaryOf(startedAt, report));
+        return report;
+      },
+      async (err: unknown) => {
+        await this.recordFailure(discovery.id, startedAt, dryRun, err);
+        throw err;
+      },
+    );
+    return { run: started.run, done };
+  }
+
+  /** Keep a failed run's error as the last result; a failure to do so is logged, never thrown over the run's. */
+  private async recordFailure(id: string, startedAt: Date, dryRun: boolean, err: unknown): Promise<void> {
+    const failed = summaryOf(startedAt, { found: [], scanned: 0, durationMs: 0, dryRun });
+    await this.record(id, startedAt, { ...failed, error: describeError(err) }).catch((recordErr: unknown) =>
+      this.options.logger.error('could not record a failed discovery run', {
+        error: describeError(recordErr),
+      }),
+    );
   }
 
   private async record(id: string, startedAt: Date, summary: DiscoveryRunSummary): Promise<void> {

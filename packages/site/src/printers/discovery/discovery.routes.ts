@@ -1,10 +1,14 @@
 /**
  * REST front-end for printer discovery, admins only: `POST /api/v1/discoveries` runs one now (and answers when
  * it is done, with every device that answered), `/api/v1/discovery-settings` keeps saved ones and runs them.
+ * Either run answers at once with 202 and the run when asked with `Prefer: respond-async` (RFC 7240), for
+ * ranges that take minutes; `GET /api/v1/discoveries[/{runId}]` then follows runs and their progress, and
+ * `POST /api/v1/discoveries/{runId}/cancel` stops one.
  * Changes to saved discoveries are audited in their own transaction; a run writes one `printer.discover` row
- * per printer it changes (in that printer's transaction) and one `discovery.run` row for the run as a whole.
+ * per printer it changes (in that printer's transaction) and one `discovery.run` row for the run as a whole,
+ * when it ends.
  */
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { type DataSource } from 'typeorm';
 import { z } from 'zod';
 import {
@@ -21,7 +25,8 @@ import {
 } from '@quire/common';
 import { discoveryRunSchema, savedDiscoveryPatchSchema, savedDiscoverySchema } from './discovery-input';
 import { type DiscoveryEntity } from './discovery.entity';
-import { countOutcomes, type DiscoveryReport, type DiscoveryService } from './discovery.service';
+import { countOutcomes } from './discovery-runs';
+import { type DiscoveryService, type StartedDiscovery } from './discovery.service';
 import { type DiscoverySettingsService } from './discovery-settings.service';
 
 /** Dependencies of the discovery router. */
@@ -58,32 +63,24 @@ export function discoveryJson(discovery: DiscoveryEntity) {
 const savedRunSchema = z.strictObject({ dryRun: z.boolean().optional() });
 
 /**
- * Run `run` and write its `discovery.run` audit row: `ok` with the counts, or `failed` with the error code. The
- * run itself is not one transaction (it may take minutes), so this row sits beside the per-printer ones.
+ * Start a run with `start` and write its `discovery.run` audit row when it ends: `ok` with the counts, or
+ * `failed` with the error code (a request refused before it ran included). The run itself is not one
+ * transaction (it may take minutes), so this row sits beside the per-printer ones. `done` settles after the
+ * row is written.
  */
-async function auditedRun(
+async function startAudited(
   req: Request,
   audit: AuditService,
   target: { id: string | null; details: Record<string, unknown> },
-  run: () => Promise<DiscoveryReport>,
-): Promise<DiscoveryReport> {
+  start: () => Promise<StartedDiscovery>,
+): Promise<StartedDiscovery> {
   const base = {
     ...auditContextOf(req),
     action: 'discovery.run',
     targetType: 'discovery',
     targetId: target.id,
   };
-  try {
-    const report = await run();
-    const details = {
-      ...target.details,
-      scanned: report.scanned,
-      dryRun: report.dryRun,
-      ...countOutcomes(report.found),
-    };
-    await audit.record({ ...base, details, outcome: 'ok' });
-    return report;
-  } catch (err) {
+  const recordFailure = async (err: unknown): Promise<never> => {
     const failure = isQuireError(err)
       ? { errorCode: err.code, error: err.message }
       : { errorCode: 'INTERNAL' };
@@ -95,7 +92,47 @@ async function auditedRun(
         }),
       );
     throw err;
+  };
+  const started = await start().catch(recordFailure);
+  const done = started.done.then(async (report) => {
+    const details = {
+      ...target.details,
+      run: started.run.id,
+      scanned: report.scanned,
+      dryRun: report.dryRun,
+      ...countOutcomes(report.found),
+    };
+    await audit.record({ ...base, details, outcome: 'ok' });
+    return report;
+  }, recordFailure);
+  return { run: started.run, done };
+}
+
+/** Whether the client asked to be answered before the run ends (`Prefer: respond-async`, RFC 7240). */
+function wantsAsync(req: Request): boolean {
+  return /(^|[\s,;])respond-async($|[\s,;=])/i.test(req.get('prefer') ?? '');
+}
+
+/**
+ * Answer for a started run: 202 with the run and its Location at once when the client prefers that (the run
+ * goes on, and its failure is logged and audited), otherwise 200 with the report once it ends.
+ */
+async function answerRun(req: Request, res: Response, started: StartedDiscovery): Promise<void> {
+  if (!wantsAsync(req)) {
+    res.json(await started.done);
+    return;
   }
+  started.done.catch((err: unknown) =>
+    req.log?.warn('background discovery ended without completing', {
+      run: started.run.id,
+      error: describeError(err),
+    }),
+  );
+  res
+    .status(202)
+    .location(`/api/v1/discoveries/${started.run.id}`)
+    .set('Preference-Applied', 'respond-async')
+    .json(started.run);
 }
 
 /** The `/api/v1/discoveries` and `/api/v1/discovery-settings` router. */
@@ -110,10 +147,33 @@ export function discoveryRouter(deps: DiscoveryRouterDeps): Router {
       exclude: body.exclude ?? [],
       snmpProfileId: body.snmpProfileId ?? null,
     };
-    const report = await auditedRun(req, deps.audit, { id: null, details }, () =>
-      deps.discovery.run(body, { actor: auditContextOf(req) }),
+    const started = await startAudited(req, deps.audit, { id: null, details }, () =>
+      deps.discovery.start(body, { actor: auditContextOf(req) }),
     );
-    res.json(report);
+    await answerRun(req, res, started);
+  });
+
+  router.get('/api/v1/discoveries', (_req, res) => {
+    res.json({ runs: deps.discovery.runs.list() });
+  });
+
+  router.get('/api/v1/discoveries/:id', (req, res) => {
+    res.json(deps.discovery.runs.get(idParam(req)));
+  });
+
+  router.post('/api/v1/discoveries/:id/cancel', async (req, res) => {
+    const id = idParam(req);
+    const actor = auditContextOf(req);
+    const run = await deps.discovery.runs.cancel(id, actor.actorName);
+    await deps.audit.record({
+      ...actor,
+      action: 'discovery.cancel',
+      targetType: 'discovery',
+      targetId: run.discovery?.id ?? null,
+      details: { run: id, progress: run.progress },
+      outcome: 'ok',
+    });
+    res.json(run);
   });
 
   router.get('/api/v1/discovery-settings', async (_req, res) => {
@@ -165,10 +225,10 @@ export function discoveryRouter(deps: DiscoveryRouterDeps): Router {
   router.post('/api/v1/discovery-settings/:id/run', async (req, res) => {
     const id = idParam(req);
     const body = parseBody(savedRunSchema, req.body ?? {});
-    const report = await auditedRun(req, deps.audit, { id, details: {} }, () =>
-      deps.settings.run(id, { actor: auditContextOf(req), dryRun: body.dryRun }),
+    const started = await startAudited(req, deps.audit, { id, details: {} }, () =>
+      deps.settings.start(id, { actor: auditContextOf(req), dryRun: body.dryRun }),
     );
-    res.json(report);
+    await answerRun(req, res, started);
   });
 
   return router;

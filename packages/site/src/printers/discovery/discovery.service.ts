@@ -2,7 +2,8 @@
  * Runs a discovery: checks the request and everything it refers to (ranges, SNMP and configuration profiles,
  * queues) before sending a single packet, probes the addresses over SNMP with bounded concurrency, then applies
  * what answered device by device (discovery-applier.ts). Used by the REST API, the CLI and saved discoveries
- * (their schedule included), which all get the same report.
+ * (their schedule included), which all get the same report. Every run is registered in `runs` from the moment
+ * its request has been checked, so it can be followed and cancelled while it runs (discovery-runs.ts).
  */
 import { type DataSource } from 'typeorm';
 import { ErrorCode, QuireError, SYSTEM_ACTOR, type AuditService, type Logger } from '@quire/common';
@@ -20,6 +21,13 @@ import {
 import { checkDiscoveryRequest, type DiscoveryRequest } from './discovery-input';
 import { probeAddresses, type DiscoveryProgress, type IdentifyDevice } from './discovery-prober';
 import { allRules, referencesOf } from './discovery-rules';
+import {
+  countOutcomes,
+  DiscoveryRuns,
+  type DiscoveryReport,
+  type DiscoveryRunHandle,
+  type DiscoveryRunView,
+} from './discovery-runs';
 import { DEFAULT_NAME_TEMPLATE } from './name-template';
 import { reverseDnsLookup, type ReverseLookup } from './reverse-dns';
 
@@ -62,13 +70,10 @@ export interface DiscoveryRunContext {
   onProgress?: (progress: DiscoveryProgress) => void;
 }
 
-/** What a run found and did. */
-export interface DiscoveryReport {
-  found: DiscoveredPrinter[];
-  /** Addresses probed. */
-  scanned: number;
-  durationMs: number;
-  dryRun: boolean;
+/** A run that has started: how it looks now, and its report once it ends (rejected when it fails). */
+export interface StartedDiscovery {
+  run: DiscoveryRunView;
+  done: Promise<DiscoveryReport>;
 }
 
 /** A request checked and resolved: what to probe, with which profile, and the applier's plan. */
@@ -80,6 +85,8 @@ interface PreparedRun {
 
 /** Runs discoveries; see the file comment. */
 export class DiscoveryService {
+  /** The runs of this process, running and recently ended. */
+  readonly runs: DiscoveryRuns;
   private readonly applier: DiscoveryApplier;
   private readonly reverseLookup: ReverseLookup;
   private readonly clock: () => number;
@@ -97,6 +104,7 @@ export class DiscoveryService {
     });
     this.reverseLookup = options.reverseLookup ?? reverseDnsLookup();
     this.clock = options.clock ?? Date.now;
+    this.runs = new DiscoveryRuns(this.clock);
   }
 
   /**
@@ -109,17 +117,36 @@ export class DiscoveryService {
 
   /**
    * Run a discovery now; resolves with every device that answered and what became of it. NOT_READY once `close`
-   * was called (a run in progress then stops taking addresses and devices, and fails the same way).
+   * was called (a run in progress then stops taking addresses and devices, and fails the same way), and
+   * DISCOVERY_CANCELLED when an admin cancels it.
    */
   async run(request: DiscoveryRequest, context: DiscoveryRunContext): Promise<DiscoveryReport> {
+    return (await this.start(request, context)).done;
+  }
+
+  /**
+   * Check a request and start running it; resolves as soon as the run is registered, with the run and a
+   * promise of its report. A request that fails its checks rejects here, before any run exists. The caller
+   * must handle a rejection of `done`.
+   */
+  async start(request: DiscoveryRequest, context: DiscoveryRunContext): Promise<StartedDiscovery> {
     this.assertOpen();
-    const run = this.runChecked(checkDiscoveryRequest(request), context);
-    this.active.add(run);
-    try {
-      return await run;
-    } finally {
-      this.active.delete(run);
-    }
+    const started = this.clock();
+    const prepared = await this.prepare(checkDiscoveryRequest(request), context);
+    this.assertOpen();
+    const handle = this.runs.begin({
+      discovery: context.discovery ?? null,
+      dryRun: prepared.plan.dryRun,
+      startedBy: context.actor.actorName,
+      addresses: prepared.addresses.size,
+    });
+    const done = this.runToEnd(prepared, context, handle, started);
+    this.active.add(done);
+    void done.then(
+      () => this.active.delete(done),
+      () => this.active.delete(done),
+    );
+    return { run: this.runs.get(handle.id), done };
   }
 
   /** Stop every run in progress after its current probes and device, and refuse new ones (server stop). */
@@ -133,30 +160,64 @@ export class DiscoveryService {
       throw new QuireError(ErrorCode.NotReady, 'The site is stopping; discovery is not available');
   }
 
-  private async runChecked(
-    request: DiscoveryRequest,
+  /** NOT_READY when the server stops, DISCOVERY_CANCELLED when an admin cancelled the run. */
+  private assertGoingOn(handle: DiscoveryRunHandle): void {
+    this.assertOpen();
+    if (handle.signal.aborted) {
+      throw new QuireError(ErrorCode.DiscoveryCancelled, `Discovery run ${handle.id} was cancelled`);
+    }
+  }
+
+  /** Probe and apply a prepared run, reporting progress and the end to its handle. */
+  private async runToEnd(
+    prepared: PreparedRun,
     context: DiscoveryRunContext,
+    handle: DiscoveryRunHandle,
+    started: number,
   ): Promise<DiscoveryReport> {
-    const started = this.clock();
-    const { addresses, profile, plan } = await this.prepare(request, context);
+    try {
+      const report = await this.probeAndApply(prepared, context, handle, started);
+      handle.complete(report);
+      return report;
+    } catch (err) {
+      handle.fail(err);
+      throw err;
+    }
+  }
+
+  private async probeAndApply(
+    { addresses, profile, plan }: PreparedRun,
+    context: DiscoveryRunContext,
+    handle: DiscoveryRunHandle,
+    started: number,
+  ): Promise<DiscoveryReport> {
     const logger = this.options.logger;
     const discovery = context.discovery?.name ?? null;
-    logger.info('discovery started', { discovery, addresses: addresses.size, dryRun: plan.dryRun });
+    logger.info('discovery started', {
+      run: handle.id,
+      discovery,
+      addresses: addresses.size,
+      dryRun: plan.dryRun,
+    });
     const devices = await probeAddresses({
       addresses,
       profile,
       identify: this.options.identify,
       concurrency: this.options.concurrency,
-      onProgress: context.onProgress,
-      stopped: () => this.closing,
+      onProgress: (progress) => {
+        handle.progress(progress);
+        context.onProgress?.(progress);
+      },
+      stopped: () => this.closing || handle.signal.aborted,
       logger,
     });
     const found: DiscoveredPrinter[] = [];
     for (const device of devices) {
-      this.assertOpen();
+      this.assertGoingOn(handle);
       found.push(await this.applier.apply(device, plan));
+      handle.deviceApplied();
     }
-    this.assertOpen();
+    this.assertGoingOn(handle);
     const report = {
       found,
       scanned: addresses.size,
@@ -164,6 +225,7 @@ export class DiscoveryService {
       dryRun: plan.dryRun,
     };
     logger.info('discovery finished', {
+      run: handle.id,
       discovery,
       scanned: report.scanned,
       found: found.length,
@@ -211,13 +273,4 @@ export class DiscoveryService {
     }
     return ids;
   }
-}
-
-/** How many devices ended in each outcome. */
-export function countOutcomes(
-  found: readonly DiscoveredPrinter[],
-): Record<DiscoveredPrinter['outcome'], number> {
-  const counts = { added: 0, updated: 0, unchanged: 0, skipped: 0 };
-  for (const device of found) counts[device.outcome] += 1;
-  return counts;
 }

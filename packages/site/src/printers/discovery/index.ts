@@ -7,6 +7,7 @@ export * from './discovery-identity';
 export * from './discovery-input';
 export * from './discovery-prober';
 export * from './discovery-rules';
+export * from './discovery-runs';
 export * from './discovery-scheduler';
 export * from './discovery-settings.service';
 export * from './discovery.entity';
