@@ -9,8 +9,13 @@ import { ErrorCode, QuireError } from '../errors';
 import { createLogger } from '../logging/logger';
 import { errorBody, errorHandler, toClientError } from './error-handler';
 
-function bodyParserError(type: string, status: number, message = 'parser says no'): Error {
-  return Object.assign(new Error(message), { type, status, expose: true });
+function bodyParserError(
+  type: string,
+  status: number,
+  message = 'parser says no',
+  extra: Record<string, unknown> = {},
+): Error {
+  return Object.assign(new Error(message), { type, status, expose: true, ...extra });
 }
 
 /** A minimal response double that records what the handler sent. */
@@ -53,10 +58,20 @@ describe('toClientError', () => {
     expect(mapped.message).to.equal('Request body is not valid JSON');
   });
 
-  it('maps an oversized body to 413 PAYLOAD_TOO_LARGE', () => {
-    const mapped = toClientError(bodyParserError('entity.too.large', 413));
-    expect(mapped.code).to.equal(ErrorCode.PayloadTooLarge);
-    expect(mapped.httpStatus).to.equal(413);
+  it('maps an oversized body to 413 PAYLOAD_TOO_LARGE, naming the limit of its route', () => {
+    const json = toClientError(bodyParserError('entity.too.large', 413, 'too large', { limit: 1048576 }));
+    expect(json.code).to.equal(ErrorCode.PayloadTooLarge);
+    expect(json.httpStatus).to.equal(413);
+    expect(json.message).to.equal('Request body is larger than the 1 MB limit');
+    expect(json.details).to.deep.equal({ limitBytes: 1048576 });
+    const csv = toClientError(bodyParserError('entity.too.large', 413, 'too large', { limit: 20 * 1048576 }));
+    expect(csv.message).to.equal('Request body is larger than the 20 MB limit');
+    expect(
+      toClientError(bodyParserError('entity.too.large', 413, 'too large', { limit: 512 * 1024 })).message,
+    ).to.equal('Request body is larger than the 512 KB limit');
+    expect(toClientError(bodyParserError('entity.too.large', 413)).message).to.equal(
+      'Request body is larger than the limit for this request',
+    );
   });
 
   it('keeps other body-parser client statuses, such as 415 for an unknown charset', () => {

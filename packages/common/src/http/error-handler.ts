@@ -20,6 +20,8 @@ export interface ErrorBody {
 interface BodyParserError {
   type: string;
   status: number;
+  /** For entity.too.large: the route's limit in bytes. */
+  limit?: unknown;
 }
 
 function isBodyParserError(err: unknown): err is Error & BodyParserError {
@@ -30,13 +32,27 @@ function isBodyParserError(err: unknown): err is Error & BodyParserError {
   );
 }
 
+/** A body limit as people read it ("the 1 MB limit"); each route sets its own (JSON 1 MB, CSV uploads more). */
+function limitText(limit: unknown): string {
+  if (typeof limit !== 'number' || !Number.isFinite(limit)) return 'the limit for this request';
+  const mb = limit / (1024 * 1024);
+  if (mb >= 1) return `the ${Number.isInteger(mb) ? mb : mb.toFixed(1)} MB limit`;
+  return `the ${Math.round(limit / 1024)} KB limit`;
+}
+
 /** Translate a body-parser failure into the QuireError a client should see. */
 function fromBodyParserError(err: Error & BodyParserError): QuireError {
   switch (err.type) {
     case 'entity.parse.failed':
       return new QuireError(ErrorCode.BadRequest, 'Request body is not valid JSON');
     case 'entity.too.large':
-      return new QuireError(ErrorCode.PayloadTooLarge, 'Request body is larger than the 1 MB limit');
+      return new QuireError(
+        ErrorCode.PayloadTooLarge,
+        `Request body is larger than ${limitText(err.limit)}`,
+        {
+          details: typeof err.limit === 'number' ? { limitBytes: err.limit } : undefined,
+        },
+      );
     default:
       // Unsupported charset or encoding, aborted or short bodies: body-parser's messages are safe and specific.
       return new QuireError(ErrorCode.BadRequest, err.message, {
