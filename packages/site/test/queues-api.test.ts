@@ -242,10 +242,8 @@ forEachDriver('site queues REST API', (_driver, getUrl) => {
       rawPort: null,
       userDetection: [{ kind: 'pjl', variable: 'JOAU' }],
     });
-    expect(await api('GET', `/api/v1/queues/${finance.id}`, adminToken)).to.deep.equal({
-      status: 200,
-      body: patched.body,
-    });
+    const read = await api('GET', `/api/v1/queues/${finance.id}`, adminToken);
+    expect({ status: read.status, body: read.body }).to.deep.equal({ status: 200, body: patched.body });
     const [row] = await auditRows('queue.update');
     expect(row).to.include({ targetId: finance.id, outcome: 'ok' });
     expect(JSON.parse(row.details)).to.deep.equal({

@@ -1,7 +1,8 @@
 /**
  * Integration tests of the queues capability against real databases, on SQLite and on MariaDB: the migration,
  * QueueRepository and QueueService (default queues, CRUD, case-insensitive names, raw port uniqueness including
- * concurrent writers, `changed` events only after commit, raw port mappings, stored detection rules).
+ * concurrent writers, `changed` events only after commit, raw port mappings, stored detection rules, queues
+ * another process (the CLI) created).
  * The REST API is tested in queues-api.test.ts.
  */
 import { expect } from 'chai';
@@ -13,6 +14,7 @@ import {
   type QueueEntity,
   QueueRepository,
   QueueService,
+  QUEUE_CACHE_MISS_AGE_MS,
   toQueueSummary,
   type DetectionRule,
 } from '../src/queues';
@@ -235,5 +237,15 @@ forEachDriver('site queues', (_driver, getUrl) => {
       owner: '*unauthenticated',
       method: 'unauthenticated',
     });
+  });
+
+  it('finds a queue another process created, such as a direct queue from a CLI discovery', async () => {
+    expect(await service.findByName('Default')).to.equal(null);
+    const cli = new QueueService({ queues: new QueueRepository(dataSource), logger: createSilentLogger() });
+    await cli.create({ name: 'HP-M507-12', type: 'pull' });
+    // The map just loaded stays for a moment; a name it lacks is looked up again once it is a second old.
+    await new Promise((resolve) => setTimeout(resolve, QUEUE_CACHE_MISS_AGE_MS + 100));
+    expect((await service.findByName('hp-m507-12'))?.name).to.equal('HP-M507-12');
+    expect(changes, 'no change of this process').to.equal(0);
   });
 });

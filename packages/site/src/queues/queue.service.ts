@@ -60,15 +60,21 @@ export const DEFAULT_QUEUES: readonly NewQueue[] = [
 
 type QueueServiceEvents = { changed: [] };
 
+/** How old the intake's queue map may get before it is read again (changes by the CLI show within this). */
+export const QUEUE_CACHE_MAX_AGE_MS = 10_000;
+/** How old it may be when a name is not in it: a queue the CLI just created is found at once. */
+export const QUEUE_CACHE_MISS_AGE_MS = 1_000;
+
 /** Queue rules and persistence; see the file comment. */
 export class QueueService extends EventEmitter<QueueServiceEvents> {
   private readonly now: () => Date;
   /**
    * Queues by lower-cased name, for the intake hot path (every job looks its queue up). Loaded on first use and
-   * dropped on every committed change, so it is never staler than the last commit of this process, which is the
-   * only writer of the queues table.
+   * dropped on every committed change of this process. The CLI writes the same table from its own process
+   * (`quire-site printers discover` creating direct queues), so the map is also reloaded once it is older than
+   * QUEUE_CACHE_MAX_AGE_MS, or on a miss once it is older than QUEUE_CACHE_MISS_AGE_MS.
    */
-  private byName: Promise<Map<string, QueueEntity>> | null = null;
+  private byName: { loadedAt: number; queues: Promise<Map<string, QueueEntity>> } | null = null;
 
   constructor(private readonly options: QueueServiceOptions) {
     super();
@@ -82,13 +88,26 @@ export class QueueService extends EventEmitter<QueueServiceEvents> {
 
   /** The queue with this name in any case (`default` finds `Default`), or null. */
   async findByName(name: string): Promise<QueueEntity | null> {
-    this.byName ??= this.options.queues
-      .list()
-      .then((queues) => new Map(queues.map((queue) => [queue.name.toLowerCase(), queue])));
+    const key = name.toLowerCase();
+    const found = (await this.queuesByName(QUEUE_CACHE_MAX_AGE_MS)).get(key);
+    if (found) return found;
+    return (await this.queuesByName(QUEUE_CACHE_MISS_AGE_MS)).get(key) ?? null;
+  }
+
+  /** The queue map, loaded again when it is older than `maxAgeMs`; a failed load is not kept. */
+  private async queuesByName(maxAgeMs: number): Promise<Map<string, QueueEntity>> {
+    const at = Date.now();
+    if (this.byName === null || at - this.byName.loadedAt > maxAgeMs) {
+      const queues = this.options.queues
+        .list()
+        .then((list) => new Map(list.map((queue) => [queue.name.toLowerCase(), queue])));
+      this.byName = { loadedAt: at, queues };
+    }
+    const cached = this.byName;
     try {
-      return (await this.byName).get(name.toLowerCase()) ?? null;
+      return await cached.queues;
     } catch (err) {
-      this.byName = null;
+      if (this.byName === cached) this.byName = null;
       throw err;
     }
   }
