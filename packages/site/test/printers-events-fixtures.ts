@@ -74,6 +74,7 @@ export interface EventsHarness {
     printer: PrinterEntity,
     now: PrinterObservation,
     previous: PrinterObservation | null,
+    lastReading?: PrinterReading | null,
   ): Promise<void>;
 }
 
@@ -127,8 +128,8 @@ export function eventsHarness(
     dispatcher,
     evaluator,
     announced,
-    observe: (printer, now, previous) =>
-      dataSource.transaction((manager) => evaluator.observe(printer, now, previous, manager)),
+    observe: (printer, now, previous, lastReading) =>
+      dataSource.transaction((manager) => evaluator.observe(printer, now, previous, manager, lastReading)),
   };
 }
 

@@ -214,6 +214,29 @@ forEachDriver('printer events', (driver, getUrl) => {
     await events.definitions.remove(milestone.id);
   });
 
+  it('fires a milestone passed while the printer was offline, from its last answer, when none fired before', async () => {
+    const milestone = await definition('Every 1000', 'counter-milestone', {
+      counter: 'total',
+      everyPages: 1000,
+    });
+    const counters = (total: number) => readingOf(50, { counters: { total, mono: total, color: null } });
+    const answered = observationOf(printer, minute(0), counters(900));
+    const offline = observationOf(printer, minute(1), null);
+    await events.observe(printer, answered, null, null);
+    await events.observe(printer, offline, answered, answered.reading);
+    await events.observe(printer, observationOf(printer, minute(2), null), offline, answered.reading);
+    await events.observe(
+      printer,
+      observationOf(printer, minute(3), counters(1100)),
+      offline,
+      answered.reading,
+    );
+    const fired = await episodesOf(milestone.id);
+    expect(fired.map((ep) => ep.subject)).to.deep.equal(['1000']);
+    expect(fired[0].message).to.equal('Total counter reached 1000 pages (now 1100)');
+    await events.definitions.remove(milestone.id);
+  });
+
   it('announces nothing and keeps nothing when the storing transaction rolls back', async () => {
     const jam = await definition('Jam 2', 'paper-jam');
     const before = events.announced.length;

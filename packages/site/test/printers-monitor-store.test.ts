@@ -17,6 +17,7 @@ import {
   type PrinterMonitorOptions,
   type PrinterObservation,
   type PrinterObserver,
+  type PrinterReading,
 } from '../src/printers/monitoring';
 import { PrinterRepository } from '../src/printers/printer.repository';
 import { PrinterService } from '../src/printers/printer.service';
@@ -151,7 +152,14 @@ forEachDriver('printer monitor storage', (_driver, getUrl) => {
   it('marks a printer that stops answering offline with the reason, keeps its last supplies, and brings it back', async () => {
     const printer = await addPrinter();
     const { logger, lines } = recordingLogger();
-    const monitor = monitorWith({ logger });
+    const seen: Array<{
+      previous: PrinterObservation | null;
+      lastReading: PrinterReading | null | undefined;
+    }> = [];
+    const observer: PrinterObserver = {
+      observe: async (_p, _now, previous, _manager, lastReading) => void seen.push({ previous, lastReading }),
+    };
+    const monitor = monitorWith({ logger, observers: [observer] });
     probe.answers.set(printer.id, readingOf());
     await monitor.pollNow(printer.id);
 
@@ -183,6 +191,10 @@ forEachDriver('printer monitor storage', (_driver, getUrl) => {
     expect(again?.observation.status).to.equal('idle');
     expect(again?.statusSince.getTime()).to.equal(T0 + 4 * MINUTE);
     expect(again?.answeredAt?.getTime()).to.equal(T0 + 4 * MINUTE);
+    // Observers judging the answer after the gap get the last answer before it, for counter milestones.
+    const afterGap = seen[seen.length - 1];
+    expect(afterGap.previous?.reading).to.equal(null);
+    expect(afterGap.lastReading).to.deep.equal(readingOf());
 
     const changes = lines.filter((line) => line.message === 'printer status changed');
     expect(changes.map((line) => [line.from, line.status])).to.deep.equal([

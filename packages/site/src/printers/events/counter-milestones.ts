@@ -2,9 +2,9 @@
  * Counter milestones: "every X pages", MyQ's "Total counter increase". A milestone fires when the counter moves
  * past a multiple of X between two readings. Pure, so the arithmetic is tested on its own.
  *
- * The counter a printer had before is the previous reading's, or, when the printer was not answering then, the
- * last milestone that fired: a printer that was off while it passed 1000 still fires 1000 when it is back. A
- * printer seen for the first time fires nothing (its past milestones are history, not news). A jump over many
+ * The counter a printer had before is its last answer's, however many offline polls came since, or the last
+ * milestone that fired if that is higher: a printer that was off while it passed 1000 still fires 1000 when it
+ * is back. A printer seen for the first time fires nothing (its past milestones are history, not news). A jump over many
  * multiples at once (a counter set by hand, a printer back after weeks) fires only the last few, so one poll
  * cannot send hundreds of mails.
  */

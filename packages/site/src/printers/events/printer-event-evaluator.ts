@@ -8,7 +8,7 @@
  */
 import { type DataSource, type EntityManager } from 'typeorm';
 import { afterCommit, newId, withinTransaction, type Logger } from '@quire/common';
-import { type PrinterObservation } from '../monitoring/printer-reading';
+import { type PrinterObservation, type PrinterReading } from '../monitoring/printer-reading';
 import { PrinterEntity } from '../printer.entity';
 import { counterValue, crossedMilestones } from './counter-milestones';
 import { evaluateCondition, type ActiveCondition, type StateSpec } from './event-conditions';
@@ -54,15 +54,18 @@ export class PrinterEventEvaluator {
   constructor(private readonly options: PrinterEventEvaluatorOptions) {}
 
   /**
-   * Judge `now` (and, for milestones, `previous`) against every enabled definition, inside the transaction of
-   * `manager` that stores the observation.
+   * Judge `now` (and, for milestones, the last answer before it: `lastReading`, or previous's reading when that
+   * is left out) against every enabled definition, inside the transaction of `manager` that stores the
+   * observation.
    */
   async observe(
     printer: PrinterEntity,
     now: PrinterObservation,
     previous: PrinterObservation | null,
     manager: EntityManager,
+    lastReading?: PrinterReading | null,
   ): Promise<void> {
+    const before = lastReading === undefined ? (previous?.reading ?? null) : lastReading;
     const definitions = await this.options.definitions.enabled(manager);
     if (definitions.length === 0) return;
     const open = await this.options.episodes.openFor(printer.id, manager);
@@ -73,7 +76,7 @@ export class PrinterEventEvaluator {
       const { spec } = definition;
       const found =
         spec.type === 'counter-milestone'
-          ? await this.fireMilestones(definition, spec.params, previous, context)
+          ? await this.fireMilestones(definition, spec.params, before, context)
           : await this.settle(
               definition,
               spec,
@@ -142,12 +145,12 @@ export class PrinterEventEvaluator {
   private async fireMilestones(
     definition: ActiveDefinition,
     params: MilestoneParams,
-    previous: PrinterObservation | null,
+    lastReading: PrinterReading | null,
     context: JudgingContext,
   ): Promise<EpisodeChange[]> {
     const current = counterValue(context.now.reading?.counters, params.counter);
     if (current === null) return [];
-    const before = counterValue(previous?.reading?.counters, params.counter);
+    const before = counterValue(lastReading?.counters, params.counter);
     const lastFired =
       before === null
         ? await this.options.episodes.lastMilestone(definition.id, context.printer.id, context.manager)

@@ -30,7 +30,9 @@ export type StatusDeriver = (reading: PrinterReading) => {
 /**
  * Acts on observations. Called inside the transaction that stores an observation (so its own writes commit or
  * roll back with it): whenever the observation differs from the last stored one, and at the periodic refresh of
- * an unchanged one. `previous` is the printer's observation before this one, null for its first.
+ * an unchanged one. `previous` is the printer's observation before this one, null for its first. `lastReading`
+ * is the printer's last answer before this observation: previous's reading when it had one, else the one before
+ * (an offline printer's last counters); null when it never answered. Left out, it is previous's reading.
  */
 export interface PrinterObserver {
   observe(
@@ -38,5 +40,6 @@ export interface PrinterObserver {
     now: PrinterObservation,
     previous: PrinterObservation | null,
     manager: EntityManager,
+    lastReading?: PrinterReading | null,
   ): Promise<void>;
 }

@@ -126,7 +126,8 @@ export class ObservationRecorder {
         if (writeStatus) {
           await this.options.repository.save(state, manager);
           for (const observer of this.options.observers) {
-            await observer.observe(printer, observation, previous?.observation ?? null, manager);
+            const last = previous?.lastReading ?? null;
+            await observer.observe(printer, observation, previous?.observation ?? null, manager, last);
           }
         }
         if (snapshot && reading) await this.storeSnapshot(printer, reading, snapshot, manager);
