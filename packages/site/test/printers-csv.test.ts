@@ -5,27 +5,13 @@
  * export imported back unchanged, matching by MAC, serial and name, bad rows refused with exact errors and
  * nothing written, skipInvalid, unreadable files, and the guards.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { expect } from 'chai';
-import {
-  AuditLogEntity,
-  authRouter,
-  createHttpApp,
-  createSilentLogger,
-  hashPassword,
-  HttpServer,
-  loadConfig,
-  openServerCore,
-  type ServerCore,
-} from '@quire/common';
+import { AuditLogEntity, type ServerCore } from '@quire/common';
 import { forEachDriver } from '@quire/testkit';
-import { siteEntities } from '../src/job-core';
-import { siteMigrations } from '../src/migrations';
 import { PrinterEntity, PrinterRepository, PrinterService, printersRouter } from '../src/printers';
 import { printerCsvRouter } from '../src/printers/csv';
 import { type PrinterObservation, type PrinterReading } from '../src/printers/monitoring/printer-reading';
+import { startSiteApiServer, type SiteApiServer } from './site-api-server';
 
 const ADMIN_PASSWORD = 'printers-csv-admin-password';
 
@@ -85,8 +71,8 @@ function reading(counters: PrinterReading['counters'], colorCapable: boolean, bl
 }
 
 forEachDriver('site printer CSV', (_driver, getUrl) => {
+  let server: SiteApiServer;
   let core: ServerCore;
-  let http: HttpServer;
   let base: string;
   let adminToken: string;
   let clerkToken: string;
@@ -126,60 +112,25 @@ forEachDriver('site printer CSV', (_driver, getUrl) => {
       .find({ where: { action: 'printer.import' }, order: { at: 'ASC' } });
 
   before(async () => {
-    const config = loadConfig({
-      role: 'site',
-      env: {
-        QUIRE_DB_URL: await getUrl(),
-        QUIRE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'quire-site-printers-csv-')),
-        QUIRE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    server = await startSiteApiServer({
+      dbUrl: await getUrl(),
+      name: 'printers-csv',
+      adminPassword: ADMIN_PASSWORD,
+      clerkPassword: 'clerk-pw-1',
+      compose: (serverCore, logger) => {
+        printers = new PrinterService({ printers: new PrinterRepository(serverCore.dataSource), logger });
+        const { auth, dataSource } = serverCore;
+        return (express) => {
+          express.use(printerCsvRouter({ printers, statusSource, auth, dataSource }));
+          express.use(printersRouter({ printers, auth, dataSource }));
+        };
       },
     });
-    const logger = createSilentLogger();
-    core = await openServerCore({
-      config,
-      logger,
-      entities: siteEntities,
-      migrations: siteMigrations,
-      printOnce: () => undefined,
-    });
-    printers = new PrinterService({ printers: new PrinterRepository(core.dataSource), logger });
-    await core.users.create(
-      {
-        username: 'clerk',
-        displayName: 'Clerk',
-        passwordHash: await hashPassword('clerk-pw-1'),
-        isAdmin: false,
-      },
-      new Date(),
-    );
-    const app = createHttpApp({
-      logger,
-      metrics: core.metrics,
-      mount: (express) => {
-        express.use(authRouter(core.auth));
-        express.use(
-          printerCsvRouter({ printers, statusSource, auth: core.auth, dataSource: core.dataSource }),
-        );
-        express.use(printersRouter({ printers, auth: core.auth, dataSource: core.dataSource }));
-      },
-    });
-    http = new HttpServer();
-    base = `http://127.0.0.1:${await http.listen(app, '127.0.0.1', 0)}`;
-    const login = async (username: string, password: string) => {
-      const res = await fetch(`${base}/api/v1/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username, password }),
-      });
-      return ((await res.json()) as { token: string }).token;
-    };
-    adminToken = await login('admin', ADMIN_PASSWORD);
-    clerkToken = await login('clerk', 'clerk-pw-1');
+    ({ core, base, adminToken, clerkToken } = server);
   });
 
   after(async () => {
-    await http?.close(1000);
-    await core?.close();
+    await server?.close();
   });
 
   it('imports a MyQ file with every column: new printers inactive on socket://IP:9100, ignored columns listed', async () => {

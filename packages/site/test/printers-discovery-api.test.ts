@@ -4,22 +4,8 @@
  * that writes nothing, errors naming what is wrong, saved discoveries CRUD and run, background runs followed
  * and cancelled, and the audit rows.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { expect } from 'chai';
-import {
-  AuditLogEntity,
-  authRouter,
-  createHttpApp,
-  createSilentLogger,
-  ErrorCode,
-  hashPassword,
-  HttpServer,
-  loadConfig,
-  openServerCore,
-  type ServerCore,
-} from '@quire/common';
+import { AuditLogEntity, ErrorCode, type ServerCore } from '@quire/common';
 import { forEachDriver, jsonRequest } from '@quire/testkit';
 import { discoveryRouter } from '../src/printers/discovery';
 import {
@@ -29,6 +15,7 @@ import {
   siteDiscoveryMigrations,
   type DiscoveryRig,
 } from './printers-discovery-fixture';
+import { startSiteApiServer, type SiteApiServer } from './site-api-server';
 
 const ADMIN_PASSWORD = 'discovery-admin-password';
 const USER_PASSWORD = 'discovery-user-password';
@@ -36,9 +23,9 @@ const USER_PASSWORD = 'discovery-user-password';
 type Body = Record<string, unknown> & { error?: { code: string; message: string } };
 
 forEachDriver('printer discovery REST API', (_driver, getUrl) => {
+  let server: SiteApiServer;
   let core: ServerCore;
   let rig: DiscoveryRig;
-  let http: HttpServer;
   let base: string;
   let adminToken: string;
   let userToken: string;
@@ -70,67 +57,38 @@ forEachDriver('printer discovery REST API', (_driver, getUrl) => {
 
   const progressOf = (run: Body) => run.progress as { done: number; total: number; found: number };
 
-  async function login(username: string, password: string): Promise<string> {
-    return (await api('POST', '/api/v1/auth/login', undefined, { username, password })).body.token as string;
-  }
-
   function auditRows(action: string) {
     return core.dataSource.getRepository(AuditLogEntity).find({ where: { action }, order: { at: 'ASC' } });
   }
 
   before(async () => {
-    const config = loadConfig({
-      role: 'site',
-      env: {
-        QUIRE_DB_URL: await getUrl(),
-        QUIRE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'quire-site-discovery-')),
-        QUIRE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    server = await startSiteApiServer({
+      dbUrl: await getUrl(),
+      name: 'discovery',
+      adminPassword: ADMIN_PASSWORD,
+      clerkPassword: USER_PASSWORD,
+      entities: siteDiscoveryEntities,
+      migrations: siteDiscoveryMigrations,
+      compose: (serverCore, logger) => {
+        rig = composeDiscovery(serverCore.dataSource, { logger });
+        rig.devices.set('127.0.0.3', deviceIdentity());
+        return (express) =>
+          express.use(
+            discoveryRouter({
+              discovery: rig.discovery,
+              settings: rig.settings,
+              auth: serverCore.auth,
+              audit: serverCore.audit,
+              dataSource: serverCore.dataSource,
+            }),
+          );
       },
     });
-    const logger = createSilentLogger();
-    core = await openServerCore({
-      config,
-      logger,
-      entities: siteDiscoveryEntities as never[],
-      migrations: siteDiscoveryMigrations as never[],
-      printOnce: () => undefined,
-    });
-    rig = composeDiscovery(core.dataSource, { logger });
-    rig.devices.set('127.0.0.3', deviceIdentity());
-    await core.users.create(
-      {
-        username: 'clerk',
-        displayName: 'Clerk',
-        passwordHash: await hashPassword(USER_PASSWORD),
-        isAdmin: false,
-      },
-      new Date(),
-    );
-    const app = createHttpApp({
-      logger,
-      metrics: core.metrics,
-      mount: (express) => {
-        express.use(authRouter(core.auth));
-        express.use(
-          discoveryRouter({
-            discovery: rig.discovery,
-            settings: rig.settings,
-            auth: core.auth,
-            audit: core.audit,
-            dataSource: core.dataSource,
-          }),
-        );
-      },
-    });
-    http = new HttpServer();
-    base = `http://127.0.0.1:${await http.listen(app, '127.0.0.1', 0)}`;
-    adminToken = await login('admin', ADMIN_PASSWORD);
-    userToken = await login('clerk', USER_PASSWORD);
+    ({ core, base, adminToken, clerkToken: userToken } = server);
   });
 
   after(async () => {
-    await http?.close(1000);
-    await core?.close();
+    await server?.close();
   });
 
   it('is for admins only', async () => {

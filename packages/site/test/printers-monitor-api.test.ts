@@ -4,23 +4,8 @@
  * in one status query whatever the number of printers), `/status`, `/supplies`, `/counters` with its query
  * checks, and the admin-only, audited `POST /poll`. The printers are read by a fake probe.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { expect } from 'chai';
-import {
-  AuditLogEntity,
-  authRouter,
-  createHttpApp,
-  createSilentLogger,
-  ErrorCode,
-  hashPassword,
-  HttpServer,
-  loadConfig,
-  openServerCore,
-  QuireError,
-  type ServerCore,
-} from '@quire/common';
+import { AuditLogEntity, createSilentLogger, ErrorCode, QuireError, type ServerCore } from '@quire/common';
 import { forEachDriver } from '@quire/testkit';
 import { PrinterMonitor, type PrinterMonitorOptions, type PrinterReading } from '../src/printers/monitoring';
 import { type PrinterEntity } from '../src/printers/printer.entity';
@@ -34,6 +19,7 @@ import {
   siteMonitorEntities,
   siteMonitorMigrations,
 } from './printers-monitor-fixtures';
+import { startSiteApiServer, type SiteApiServer } from './site-api-server';
 
 const ADMIN_PASSWORD = 'monitor-admin-password';
 const USER_PASSWORD = 'monitor-user-password';
@@ -80,8 +66,8 @@ function colourReading(): PrinterReading {
 }
 
 forEachDriver('printer monitoring REST API', (_driver, getUrl) => {
+  let server: SiteApiServer;
   let core: ServerCore;
-  let http: HttpServer;
   let base: string;
   let adminToken: string;
   let userToken: string;
@@ -120,61 +106,29 @@ forEachDriver('printer monitoring REST API', (_driver, getUrl) => {
     return { status: res.status, body: (text ? JSON.parse(text) : {}) as Body };
   }
 
-  async function login(username: string, password: string): Promise<string> {
-    const res = await fetch(`${base}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username, password }),
-    });
-    return ((await res.json()) as { token: string }).token;
-  }
-
   before(async () => {
-    const config = loadConfig({
-      role: 'site',
-      env: {
-        QUIRE_DB_URL: await getUrl(),
-        QUIRE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'quire-site-monitor-')),
-        QUIRE_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      },
-    });
-    const logger = createSilentLogger();
-    core = await openServerCore({
-      config,
-      logger,
+    server = await startSiteApiServer({
+      dbUrl: await getUrl(),
+      name: 'monitor',
+      adminPassword: ADMIN_PASSWORD,
+      clerkPassword: USER_PASSWORD,
       entities: siteMonitorEntities,
       migrations: siteMonitorMigrations,
-      printOnce: () => undefined,
-    });
-    const queryLogger = core.dataSource.logger;
-    const logQuery = queryLogger.logQuery.bind(queryLogger);
-    queryLogger.logQuery = (query, parameters, runner) => {
-      if (/printer_status/.test(query)) statusQueries += 1;
-      return logQuery(query, parameters, runner);
-    };
-    await core.users.create(
-      {
-        username: 'clerk',
-        displayName: 'Clerk',
-        passwordHash: await hashPassword(USER_PASSWORD),
-        isAdmin: false,
-      },
-      new Date(),
-    );
-    printers = new PrinterService({ printers: new PrinterRepository(core.dataSource), logger });
-    monitor = new PrinterMonitor(monitorOptions());
-    const app = createHttpApp({
-      logger,
-      metrics: core.metrics,
-      mount: (express) => {
-        express.use(authRouter(core.auth));
-        express.use(printersRouter({ printers, auth: core.auth, dataSource: core.dataSource, monitor }));
+      compose: (serverCore, logger) => {
+        core = serverCore;
+        const queryLogger = core.dataSource.logger;
+        const logQuery = queryLogger.logQuery.bind(queryLogger);
+        queryLogger.logQuery = (query, parameters, runner) => {
+          if (/printer_status/.test(query)) statusQueries += 1;
+          return logQuery(query, parameters, runner);
+        };
+        printers = new PrinterService({ printers: new PrinterRepository(core.dataSource), logger });
+        monitor = new PrinterMonitor(monitorOptions());
+        return (express) =>
+          express.use(printersRouter({ printers, auth: core.auth, dataSource: core.dataSource, monitor }));
       },
     });
-    http = new HttpServer();
-    base = `http://127.0.0.1:${await http.listen(app, '127.0.0.1', 0)}`;
-    adminToken = await login('admin', ADMIN_PASSWORD);
-    userToken = await login('clerk', USER_PASSWORD);
+    ({ base, adminToken, clerkToken: userToken } = server);
 
     colour = await printers.create({ name: 'colour', uri: 'ipp://127.0.0.2:631/ipp/print', serial: 'CNB1' });
     mono = await printers.create({ name: 'mono', uri: 'socket://127.0.0.3:9100' });
@@ -202,8 +156,7 @@ forEachDriver('printer monitoring REST API', (_driver, getUrl) => {
   });
 
   after(async () => {
-    await http?.close(1000);
-    await core?.close();
+    await server?.close();
   });
 
   it('lists printers with their monitored state, reading the states not in memory in one query', async () => {

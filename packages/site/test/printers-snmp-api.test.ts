@@ -4,27 +4,12 @@
  * back (in answers or audit rows), the default, the "in use" conflicts, and a profile test against a real
  * snmpsim printer and a silent address.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { expect } from 'chai';
-import {
-  AuditLogEntity,
-  authRouter,
-  createHttpApp,
-  createSilentLogger,
-  ErrorCode,
-  hashPassword,
-  HttpServer,
-  loadConfig,
-  openServerCore,
-  type ServerCore,
-} from '@quire/common';
+import { AuditLogEntity, ErrorCode, type ServerCore } from '@quire/common';
 import { forEachDriver, SNMP_FIXTURES, startSnmpsim, type Snmpsim } from '@quire/testkit';
-import { siteEntities } from '../src/job-core';
-import { siteMigrations } from '../src/migrations';
 import { PrinterRepository, PrinterService } from '../src/printers';
 import { configProfilesRouter, createProfileServices, snmpProfilesRouter } from '../src/printers/profiles';
+import { startSiteApiServer, type SiteApiServer } from './site-api-server';
 
 const ADMIN_PASSWORD = 'snmp-admin-password';
 const USER_PASSWORD = 'snmp-user-password';
@@ -35,8 +20,8 @@ const SECRETS = ['sekrit-community', 'write-sekrit', 'auth-passphrase', 'priv-pa
 type Body = Record<string, unknown> & { error?: { code: string; message: string } };
 
 forEachDriver('site SNMP and configuration profile REST API', (_driver, getUrl) => {
+  let server: SiteApiServer;
   let core: ServerCore;
-  let http: HttpServer;
   let sim: Snmpsim;
   let base: string;
   let adminToken: string;
@@ -54,10 +39,6 @@ forEachDriver('site SNMP and configuration profile REST API', (_driver, getUrl) 
     return { status: res.status, body: (text ? JSON.parse(text) : {}) as Body };
   }
 
-  async function login(username: string, password: string): Promise<string> {
-    return (await api('POST', '/api/v1/auth/login', undefined, { username, password })).body.token as string;
-  }
-
   function auditRows(action: string) {
     return core.dataSource.getRepository(AuditLogEntity).find({ where: { action }, order: { at: 'ASC' } });
   }
@@ -65,51 +46,26 @@ forEachDriver('site SNMP and configuration profile REST API', (_driver, getUrl) 
   before(async function () {
     this.timeout(120_000);
     sim = await startSnmpsim({ agents: [{ address: PRINTER_ADDRESS, fixture: 'hp-color-laserjet-m555' }] });
-    const config = loadConfig({
-      role: 'site',
-      env: {
-        QUIRE_DB_URL: await getUrl(),
-        QUIRE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'quire-site-snmp-')),
-        QUIRE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    server = await startSiteApiServer({
+      dbUrl: await getUrl(),
+      name: 'snmp',
+      adminPassword: ADMIN_PASSWORD,
+      clerkPassword: USER_PASSWORD,
+      compose: (serverCore, logger) => {
+        const { snmpProfiles, configProfiles } = createProfileServices(serverCore.dataSource, logger);
+        printers = new PrinterService({ printers: new PrinterRepository(serverCore.dataSource), logger });
+        const { auth, dataSource } = serverCore;
+        return (express) => {
+          express.use(snmpProfilesRouter({ snmpProfiles, auth, dataSource }));
+          express.use(configProfilesRouter({ configProfiles, auth, dataSource }));
+        };
       },
     });
-    const logger = createSilentLogger();
-    core = await openServerCore({
-      config,
-      logger,
-      entities: siteEntities,
-      migrations: siteMigrations,
-      printOnce: () => undefined,
-    });
-    const { snmpProfiles, configProfiles } = createProfileServices(core.dataSource, logger);
-    printers = new PrinterService({ printers: new PrinterRepository(core.dataSource), logger });
-    await core.users.create(
-      {
-        username: 'clerk',
-        displayName: 'Clerk',
-        passwordHash: await hashPassword(USER_PASSWORD),
-        isAdmin: false,
-      },
-      new Date(),
-    );
-    const app = createHttpApp({
-      logger,
-      metrics: core.metrics,
-      mount: (express) => {
-        express.use(authRouter(core.auth));
-        express.use(snmpProfilesRouter({ snmpProfiles, auth: core.auth, dataSource: core.dataSource }));
-        express.use(configProfilesRouter({ configProfiles, auth: core.auth, dataSource: core.dataSource }));
-      },
-    });
-    http = new HttpServer();
-    base = `http://127.0.0.1:${await http.listen(app, '127.0.0.1', 0)}`;
-    adminToken = await login('admin', ADMIN_PASSWORD);
-    userToken = await login('clerk', USER_PASSWORD);
+    ({ core, base, adminToken, clerkToken: userToken } = server);
   });
 
   after(async () => {
-    await http?.close(1000);
-    await core?.close();
+    await server?.close();
     await sim?.stop();
   });
 

@@ -3,27 +3,11 @@
  * (migrations, first admin, auth) as production opens it, with the auth and queues routers mounted on the shared
  * HTTP scaffold. Covers 401/403, validation errors naming fields, 404, 409, the JSON shape and the audit rows.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { expect } from 'chai';
-import {
-  AuditLogEntity,
-  authRouter,
-  createHttpApp,
-  createSilentLogger,
-  ErrorCode,
-  hashPassword,
-  HttpServer,
-  loadConfig,
-  newId,
-  openServerCore,
-  type ServerCore,
-} from '@quire/common';
+import { AuditLogEntity, ErrorCode, newId, type ServerCore } from '@quire/common';
 import { forEachDriver, jsonRequest } from '@quire/testkit';
-import { siteEntities } from '../src/job-core';
-import { siteMigrations } from '../src/migrations';
 import { QueueRepository, QueueService, queuesRouter } from '../src/queues';
+import { startSiteApiServer, type SiteApiServer } from './site-api-server';
 
 const ADMIN_PASSWORD = 'queues-admin-password';
 const USER_PASSWORD = 'queues-user-password';
@@ -31,8 +15,8 @@ const USER_PASSWORD = 'queues-user-password';
 type Body = Record<string, unknown> & { error?: { code: string; message: string; details?: unknown } };
 
 forEachDriver('site queues REST API', (_driver, getUrl) => {
+  let server: SiteApiServer;
   let core: ServerCore;
-  let http: HttpServer;
   let base: string;
   let adminToken: string;
   let userToken: string;
@@ -42,63 +26,31 @@ forEachDriver('site queues REST API', (_driver, getUrl) => {
     return jsonRequest<Body>(base, method, route, token, body);
   }
 
-  async function login(username: string, password: string): Promise<string> {
-    const res = await api('POST', '/api/v1/auth/login', undefined, { username, password });
-    return res.body.token as string;
-  }
-
   function auditRows(action: string) {
     return core.dataSource.getRepository(AuditLogEntity).find({ where: { action }, order: { at: 'ASC' } });
   }
 
   before(async () => {
-    const config = loadConfig({
-      role: 'site',
-      env: {
-        QUIRE_DB_URL: await getUrl(),
-        QUIRE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'quire-site-queues-')),
-        QUIRE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    server = await startSiteApiServer({
+      dbUrl: await getUrl(),
+      name: 'queues',
+      adminPassword: ADMIN_PASSWORD,
+      clerkPassword: USER_PASSWORD,
+      compose: async (serverCore, logger) => {
+        const queues = new QueueService({ queues: new QueueRepository(serverCore.dataSource), logger });
+        queues.on('changed', () => {
+          changes += 1;
+        });
+        await queues.ensureDefaultQueues();
+        return (express) =>
+          express.use(queuesRouter({ queues, auth: serverCore.auth, dataSource: serverCore.dataSource }));
       },
     });
-    const logger = createSilentLogger();
-    core = await openServerCore({
-      config,
-      logger,
-      entities: siteEntities,
-      migrations: siteMigrations,
-      printOnce: () => undefined,
-    });
-    const queues = new QueueService({ queues: new QueueRepository(core.dataSource), logger });
-    queues.on('changed', () => {
-      changes += 1;
-    });
-    await queues.ensureDefaultQueues();
-    await core.users.create(
-      {
-        username: 'clerk',
-        displayName: 'Clerk',
-        passwordHash: await hashPassword(USER_PASSWORD),
-        isAdmin: false,
-      },
-      new Date(),
-    );
-    const app = createHttpApp({
-      logger,
-      metrics: core.metrics,
-      mount: (express) => {
-        express.use(authRouter(core.auth));
-        express.use(queuesRouter({ queues, auth: core.auth, dataSource: core.dataSource }));
-      },
-    });
-    http = new HttpServer();
-    base = `http://127.0.0.1:${await http.listen(app, '127.0.0.1', 0)}`;
-    adminToken = await login('admin', ADMIN_PASSWORD);
-    userToken = await login('clerk', USER_PASSWORD);
+    ({ core, base, adminToken, clerkToken: userToken } = server);
   });
 
   after(async () => {
-    await http?.close(1000);
-    await core?.close();
+    await server?.close();
   });
 
   it('refuses anonymous callers and lets any signed-in user list and read queues', async () => {
